@@ -1,0 +1,176 @@
+"""Classify one item against every entry in force on a date, with explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from chipcontrols.catalog import Catalog, load_catalog
+from chipcontrols.model.items import Item, parse_item
+from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate
+from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView, load_rulebook
+
+
+@dataclass
+class EntryResult:
+    id: str
+    jurisdiction: str
+    entry: str
+    title: str
+    status: Status
+    explanation: Explanation
+    citation: str
+    url: str | None
+    effective: dt.date
+    amended_by: str | None
+    confidence: str
+    not_formalised: str | None
+    notes: str | None
+
+    @property
+    def missing(self) -> list[str]:
+        return self.explanation.all_missing()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "jurisdiction": self.jurisdiction,
+            "entry": self.entry,
+            "title": self.title,
+            "status": self.status.value,
+            "explanation": self.explanation.lines(),
+            "conditions": self.explanation.to_dict(),
+            "missing": self.missing,
+            "citation": self.citation,
+            "url": self.url,
+            "version_effective": self.effective.isoformat(),
+            "amended_by": self.amended_by,
+            "confidence": self.confidence,
+            "not_formalised": self.not_formalised,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class Classification:
+    as_of: dt.date
+    rulebook_version: str
+    item: Item
+    entries: list[EntryResult] = field(default_factory=list)
+
+    def by_status(self, status: Status) -> list[EntryResult]:
+        return [e for e in self.entries if e.status is status]
+
+    def status_of(self, entry_id: str) -> Status | None:
+        for result in self.entries:
+            if result.id == entry_id:
+                return result.status
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        jurisdictions: dict[str, dict[str, list[str]]] = {}
+        for result in self.entries:
+            bucket = jurisdictions.setdefault(
+                result.jurisdiction, {"met": [], "not_met": [], "undetermined": []}
+            )
+            bucket[result.status.value].append(result.entry)
+        return {
+            "as_of": self.as_of.isoformat(),
+            "rulebook_version": self.rulebook_version,
+            "item": self.item.to_dict(),
+            "entries": [e.to_dict() for e in self.entries],
+            "jurisdictions": jurisdictions,
+        }
+
+
+class _Evaluator:
+    """Evaluates entries of one view, memoising `ref`/`contains` look-ups per item."""
+
+    def __init__(self, view: RulebookView) -> None:
+        self.view = view
+        self._memo: dict[tuple[int, str], tuple[Status, Explanation] | None] = {}
+        self._keep: list[Facts] = []  # keep facts alive so id() keys stay unique
+
+    def resolve(
+        self, entry_id: str, facts: Facts, kind: str | None = None
+    ) -> tuple[Status, Explanation] | None:
+        key = (id(facts), entry_id)
+        if key in self._memo:
+            return self._memo[key]
+        self._keep.append(facts)
+        in_force = self.view.get(entry_id)
+        result: tuple[Status, Explanation] | None
+        if in_force is None:
+            result = None
+        else:
+            item_kind = kind or facts.values.get("__kind__")
+            if item_kind is not None and item_kind not in in_force.entry.applies_to:
+                result = (
+                    Status.NOT_MET,
+                    Explanation(
+                        f"{in_force.entry.entry} applies to {', '.join(in_force.entry.applies_to)},"
+                        f" not to {item_kind}",
+                        Status.NOT_MET,
+                    ),
+                )
+            else:
+                assert in_force.version.condition is not None
+                explanation = evaluate(in_force.version.condition, facts, self.resolve)
+                result = (explanation.status, explanation)
+        self._memo[key] = result
+        return result
+
+    def run(self, in_force: InForce, facts: Facts) -> EntryResult:
+        version = in_force.version
+        assert version.condition is not None
+        explanation = evaluate(version.condition, facts, self.resolve)
+        entry = in_force.entry
+        return EntryResult(
+            id=entry.id,
+            jurisdiction=entry.jurisdiction,
+            entry=entry.entry,
+            title=entry.title,
+            status=explanation.status,
+            explanation=explanation,
+            citation=version.source.citation,
+            url=version.source.url,
+            effective=version.effective,
+            amended_by=version.amended_by,
+            confidence=version.confidence,
+            not_formalised=version.not_formalised,
+            notes=version.notes,
+        )
+
+
+def _with_kind(item: Item) -> Facts:
+    """Facts carrying the item kind, so `ref` to an entry of another kind is not met."""
+    values = dict(item.values)
+    values["__kind__"] = item.kind
+    return Facts(values, [_with_kind(c) for c in item.components], item.name)
+
+
+def classify(
+    item: Item | dict[str, Any],
+    as_of: dt.date | None = None,
+    *,
+    rulebook: Rulebook | None = None,
+    catalog: Catalog | None = None,
+    jurisdictions: set[str] | None = None,
+) -> Classification:
+    """Every entry in force on `as_of` (default today) that applies to the item's kind."""
+    rulebook = rulebook or load_rulebook()
+    as_of = as_of or dt.date.today()
+    view = rulebook.at(as_of)
+    if not isinstance(item, Item):
+        cat = catalog or load_catalog()
+        item = parse_item(item, rulebook, products=cat.lookup)
+    evaluator = _Evaluator(view)
+    facts = _with_kind(item)
+    results = [
+        evaluator.run(in_force, facts)
+        for in_force in view.for_kind(item.kind)
+        if jurisdictions is None or in_force.entry.jurisdiction in jurisdictions
+    ]
+    results.sort(key=lambda r: (r.jurisdiction, r.id))
+    return Classification(as_of, rulebook.version, item, results)

@@ -1,0 +1,163 @@
+"""`chipcontrols rules`: the law as of a date, its history and the changes between dates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chipcontrols.cli.common import check_format, console, handle_errors, parse_date, print_json
+from chipcontrols.rulebook.diff import diff_rulebook, entry_history
+from chipcontrols.rulebook.rulebook import load_rulebook
+
+app = typer.Typer(help="Show, list, check and compare the rulebook (the law as data).")
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: today).")]
+Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+
+
+@app.command("list")
+@handle_errors
+def list_rules(
+    as_of: AsOf = None,
+    jurisdiction: Annotated[str | None, typer.Option(help="ISO code or EU.")] = None,
+    fmt: Format = "text",
+) -> None:
+    """Every entry in force on a date."""
+    check_format(fmt)
+    rulebook = load_rulebook()
+    date = parse_date(as_of)
+    view = rulebook.at(date)
+    rows = [
+        f
+        for f in view.in_force.values()
+        if jurisdiction is None or f.entry.jurisdiction == jurisdiction.upper()
+    ]
+    rows.sort(key=lambda f: (f.entry.jurisdiction, f.entry.id))
+    if fmt == "json":
+        print_json(
+            {
+                "as_of": date.isoformat(),
+                "rulebook_version": rulebook.version,
+                "entries": [
+                    {
+                        "id": f.entry.id,
+                        "jurisdiction": f.entry.jurisdiction,
+                        "entry": f.entry.entry,
+                        "title": f.entry.title,
+                        "version_effective": f.version.effective.isoformat(),
+                        "citation": f.version.source.citation,
+                    }
+                    for f in rows
+                ],
+            }
+        )
+        return
+    console.print(
+        f"[bold]Rulebook {rulebook.version}[/] as of {date}: {len(rows)} entries in force"
+    )
+    for f in rows:
+        console.print(
+            f"  {f.entry.jurisdiction:3} {f.entry.entry:14} {f.entry.id:34} "
+            f"since {f.version.effective}  {f.entry.title}",
+            markup=False,
+        )
+
+
+@app.command("show")
+@handle_errors
+def show(
+    rule_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Entry id, family id or designation.")
+    ],
+    as_of: AsOf = None,
+    fmt: Format = "text",
+) -> None:
+    """An entry (or a family of entries) as of a date, with its version history."""
+    check_format(fmt)
+    rulebook = load_rulebook()
+    date = parse_date(as_of)
+    rulebook.check_date(date)
+    entries = rulebook.find(rule_id)
+    records = [entry_history(entry, date) for entry in entries]
+    if fmt == "json":
+        print_json(
+            {"as_of": date.isoformat(), "rulebook_version": rulebook.version, "entries": records}
+        )
+        return
+    for record in records:
+        console.print(f"[bold]{record['entry']}[/]  ({record['id']}, {record['jurisdiction']})")
+        console.print(f"  {record['title']}", markup=False)
+        current = record["in_force"]
+        if current is None:
+            console.print(f"  Not in force on {date}.")
+        else:
+            console.print(
+                f"  In force on {date}: version of {current['effective']}"
+                f" ({current.get('amended_by') or 'original'})",
+                markup=False,
+            )
+            console.print(f"  Source: {current['citation']}", markup=False)
+            if current.get("url"):
+                console.print(f"  {current['url']}", markup=False)
+            console.print(f'  Text: "{current["text"]}"', markup=False)
+            console.print(f"  Condition: {current['condition']}", markup=False)
+            if current.get("not_formalised"):
+                console.print(f"  Not formalised: {current['not_formalised']}", markup=False)
+            console.print(f"  Confidence: {current['confidence']}")
+        console.print("  History:")
+        for version in record["versions"]:
+            console.print(
+                f"    {version['effective']}  {version['status']:9} "
+                f"{version.get('amended_by') or ''}",
+                markup=False,
+            )
+        console.print()
+
+
+@app.command("diff")
+@handle_errors
+def diff(
+    date_from: Annotated[str, typer.Option("--from", help="Earlier date YYYY-MM-DD.")],
+    date_to: Annotated[str, typer.Option("--to", help="Later date YYYY-MM-DD.")],
+    jurisdiction: Annotated[str | None, typer.Option(help="ISO code or EU.")] = None,
+    fmt: Format = "text",
+) -> None:
+    """Every entry whose conditions changed between two dates, old against new."""
+    check_format(fmt)
+    rulebook = load_rulebook()
+    d1, d2 = parse_date(date_from, loc="--from"), parse_date(date_to, loc="--to")
+    changes = diff_rulebook(rulebook, d1, d2, jurisdiction=jurisdiction)
+    if fmt == "json":
+        print_json(
+            {
+                "from": d1.isoformat(),
+                "to": d2.isoformat(),
+                "rulebook_version": rulebook.version,
+                "changes": changes,
+            }
+        )
+        return
+    console.print(f"[bold]Changes {d1} -> {d2}[/] (rulebook {rulebook.version}): {len(changes)}")
+    for change in changes:
+        console.print(f"\n[bold]{change['change'].upper()}[/] {change['entry']} ({change['id']})")
+        for side in ("old", "new"):
+            version = change[side]
+            if version is None:
+                console.print(f"  {side}: not in force")
+                continue
+            console.print(f"  {side}: {version['condition']}", markup=False)
+            console.print(f"       {version['citation']}", markup=False)
+
+
+@app.command("check")
+@handle_errors
+def check() -> None:
+    """Load and validate every law file; print the rulebook version."""
+    rulebook = load_rulebook()
+    console.print(
+        f"rulebook {rulebook.version}: {len(rulebook.entries)} entries, "
+        f"{sum(len(e.versions) for e in rulebook.entries.values())} versions, "
+        f"{len(rulebook.parameters)} parameters, {len(rulebook.kinds)} kinds; "
+        f"earliest {rulebook.earliest}"
+    )

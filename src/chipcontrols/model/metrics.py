@@ -1,0 +1,76 @@
+"""Derived parameters: values the law defines as formulas over other item facts.
+
+Each function takes the item's given values (canonical units) and returns the derived value,
+or None when an input is missing. Formulas are quoted from the law in parameters/*.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+Derivation = Callable[[Mapping[str, Any]], float | None]
+
+
+def tpp(values: Mapping[str, Any]) -> float | None:
+    """3A090 Technical Note: TPP = 2 x MacTOPS x bit length; the highest over bit lengths.
+
+    Datasheet TOPS already count a multiply-accumulate as 2 operations (Technical Note 2.1.b),
+    so each dense row gives tops x bits.
+    """
+    rows = values.get("throughput")
+    if not rows:
+        return None
+    return max(float(row["tops"]) * int(row["bits"]) for row in rows)
+
+
+def performance_density(values: Mapping[str, Any]) -> float | None:
+    """3A090 Technical Note 2.4: 'performance density' = TPP / 'applicable die area' (mm2)."""
+    total, area = values.get("tpp"), values.get("die_area_mm2")
+    if total is None or area is None or area <= 0:
+        return None
+    return float(total) / float(area)
+
+
+def memory_bandwidth_density(values: Mapping[str, Any]) -> float | None:
+    """3A090.c Technical Note 1: memory bandwidth (GB/s) / package or stack area (mm2)."""
+    bandwidth, area = values.get("memory_bandwidth_gbps"), values.get("package_area_mm2")
+    if bandwidth is None or area is None or area <= 0:
+        return None
+    return float(bandwidth) / float(area)
+
+
+# Evaluated in this order (later ones may read earlier ones).
+DERIVATIONS: dict[str, Derivation] = {
+    "tpp": tpp,
+    "performance_density": performance_density,
+    "memory_bandwidth_density": memory_bandwidth_density,
+}
+
+
+# The same formulas over a table (columns in canonical units); missing inputs give null.
+FRAME_DERIVATIONS: dict[str, tuple[tuple[str, ...], Callable[[], pl.Expr]]] = {
+    "performance_density": (
+        ("tpp", "die_area_mm2"),
+        lambda: pl.when(pl.col("die_area_mm2") > 0).then(pl.col("tpp") / pl.col("die_area_mm2")),
+    ),
+    "memory_bandwidth_density": (
+        ("memory_bandwidth_gbps", "package_area_mm2"),
+        lambda: pl.when(pl.col("package_area_mm2") > 0).then(
+            pl.col("memory_bandwidth_gbps") / pl.col("package_area_mm2")
+        ),
+    ),
+}
+
+
+def register(
+    name: str,
+    func: Derivation,
+    frame: tuple[tuple[str, ...], Callable[[], pl.Expr]] | None = None,
+) -> None:
+    """Add a derivation (scalar, and its table form when one exists)."""
+    DERIVATIONS[name] = func
+    if frame is not None:
+        FRAME_DERIVATIONS[name] = frame

@@ -1,0 +1,77 @@
+"""Entry histories and the differences between the law on two dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chipcontrols.errors import InputError
+from chipcontrols.rulebook.conditions import render, to_yaml_form
+from chipcontrols.rulebook.rulebook import Rulebook
+from chipcontrols.rulebook.schema import Entry, Version
+
+
+def version_record(version: Version) -> dict[str, Any]:
+    return {
+        "effective": version.effective.isoformat(),
+        "published": version.published.isoformat() if version.published else None,
+        "status": version.status,
+        "amended_by": version.amended_by,
+        "citation": version.source.citation,
+        "url": version.source.url,
+        "text": version.text,
+        "confidence": version.confidence,
+        "not_formalised": version.not_formalised,
+        "notes": version.notes,
+        "condition": render(version.condition) if version.condition else None,
+        "condition_tree": to_yaml_form(version.condition) if version.condition else None,
+    }
+
+
+def entry_history(entry: Entry, as_of: dt.date) -> dict[str, Any]:
+    current = entry.version_at(as_of)
+    return {
+        "id": entry.id,
+        "entry": entry.entry,
+        "jurisdiction": entry.jurisdiction,
+        "instrument": entry.instrument,
+        "title": entry.title,
+        "applies_to": list(entry.applies_to),
+        "in_force": version_record(current) if current else None,
+        "versions": [version_record(v) for v in entry.versions],
+    }
+
+
+def diff_rulebook(
+    rulebook: Rulebook, d1: dt.date, d2: dt.date, *, jurisdiction: str | None = None
+) -> list[dict[str, Any]]:
+    """Entries added, removed or changed (condition or quoted text) between d1 and d2."""
+    if d2 < d1:
+        raise InputError(f"--to ({d2}) is before --from ({d1}); swap them", loc="--to")
+    rulebook.check_date(d1, loc="--from")
+    changes: list[dict[str, Any]] = []
+    for entry in sorted(rulebook.entries.values(), key=lambda e: (e.jurisdiction, e.id)):
+        if jurisdiction and entry.jurisdiction != jurisdiction.upper():
+            continue
+        old, new = entry.version_at(d1), entry.version_at(d2)
+        if old is new:
+            continue
+        if old is None:
+            kind = "added"
+        elif new is None:
+            kind = "removed"
+        elif old.condition == new.condition and old.text == new.text:
+            continue
+        else:
+            kind = "changed" if old.condition != new.condition else "text_changed"
+        changes.append(
+            {
+                "id": entry.id,
+                "entry": entry.entry,
+                "jurisdiction": entry.jurisdiction,
+                "change": kind,
+                "old": version_record(old) if old else None,
+                "new": version_record(new) if new else None,
+            }
+        )
+    return changes

@@ -1,0 +1,209 @@
+"""Scalar evaluation of condition trees with an explanation of every leaf.
+
+Three-valued (Kleene) logic: a missing fact makes a leaf undetermined, and the answer names
+the fact; it is never guessed.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from chipcontrols.rulebook.conditions import (
+    AllOf,
+    AnyOf,
+    Compare,
+    ContainsEntry,
+    Node,
+    Not,
+    NotFormalised,
+    Ref,
+    fmt,
+)
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNDETERMINED = "undetermined"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def all_of(statuses: Sequence[Status]) -> Status:
+    if Status.NOT_MET in statuses:
+        return Status.NOT_MET
+    if Status.UNDETERMINED in statuses:
+        return Status.UNDETERMINED
+    return Status.MET
+
+
+def any_of(statuses: Sequence[Status]) -> Status:
+    if Status.MET in statuses:
+        return Status.MET
+    if Status.UNDETERMINED in statuses:
+        return Status.UNDETERMINED
+    return Status.NOT_MET
+
+
+def negate(status: Status) -> Status:
+    return {
+        Status.MET: Status.NOT_MET,
+        Status.NOT_MET: Status.MET,
+        Status.UNDETERMINED: Status.UNDETERMINED,
+    }[status]
+
+
+@dataclass
+class Explanation:
+    """One evaluated node: what was tested, on which facts, with what outcome."""
+
+    text: str
+    status: Status
+    children: list[Explanation] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    label: str | None = None
+    cite: str | None = None
+
+    def lines(self, indent: int = 0) -> list[str]:
+        head = f"{self.label}: " if self.label else ""
+        out = ["  " * indent + f"{head}{self.text}: {self.status.value.replace('_', ' ')}"]
+        for child in self.children:
+            out.extend(child.lines(indent + 1))
+        return out
+
+    def all_missing(self) -> list[str]:
+        found = list(self.missing)
+        for child in self.children:
+            for name in child.all_missing():
+                if name not in found:
+                    found.append(name)
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": self.text, "status": self.status.value}
+        if self.label:
+            out["label"] = self.label
+        if self.cite:
+            out["cite"] = self.cite
+        if self.missing:
+            out["missing"] = self.missing
+        if self.children:
+            out["children"] = [c.to_dict() for c in self.children]
+        return out
+
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+# A resolver evaluates another entry (by id) on given facts: used for `ref` and `contains`.
+EntryResolver = Callable[[str, "Facts"], "tuple[Status, Explanation] | None"]
+
+
+@dataclass
+class Facts:
+    """An item's parameter values (canonical units, derived ones included) and components."""
+
+    values: Mapping[str, Any]
+    components: Sequence[Facts] = ()
+    name: str | None = None
+
+
+def evaluate(node: Node, facts: Facts, resolve: EntryResolver) -> Explanation:
+    if isinstance(node, AllOf | AnyOf):
+        children = [evaluate(c, facts, resolve) for c in node.items]
+        statuses = [c.status for c in children]
+        status = all_of(statuses) if isinstance(node, AllOf) else any_of(statuses)
+        text = "all of" if isinstance(node, AllOf) else "any of"
+        return Explanation(text, status, children, label=node.label, cite=node.cite)
+    if isinstance(node, Not):
+        child = evaluate(node.item, facts, resolve)
+        return Explanation("not", negate(child.status), [child], label=node.label, cite=node.cite)
+    if isinstance(node, Compare):
+        return _compare(node, facts)
+    if isinstance(node, Ref):
+        result = resolve(node.entry_id, facts)
+        if result is None:
+            return Explanation(
+                f"meets {node.entry_id} (not in force on this date)",
+                Status.NOT_MET,
+                label=node.label,
+                cite=node.cite,
+            )
+        status, inner = result
+        return Explanation(
+            f"meets {node.entry_id}", status, [inner], label=node.label, cite=node.cite
+        )
+    if isinstance(node, ContainsEntry):
+        return _contains(node, facts, resolve)
+    if isinstance(node, NotFormalised):
+        return Explanation(
+            f"not formalised: {node.text}", Status.UNDETERMINED, label=node.label, cite=node.cite
+        )
+    raise TypeError(node)
+
+
+def _compare(node: Compare, facts: Facts) -> Explanation:
+    value = facts.values.get(node.param)
+    shown = f"{node.param} {node.op} {fmt(node.value)}"
+    if value is None:
+        return Explanation(
+            f"{shown} (value not given)",
+            Status.UNDETERMINED,
+            missing=[node.param],
+            label=node.label,
+            cite=node.cite,
+        )
+    if node.op == "in":
+        ok = value in node.value
+    elif node.op == "contains":
+        ok = node.value in value
+    else:
+        ok = _OPS[node.op](value, node.value)
+    return Explanation(
+        f"{node.param} {fmt(value)} {node.op} {fmt(node.value)}",
+        Status.MET if ok else Status.NOT_MET,
+        label=node.label,
+        cite=node.cite,
+    )
+
+
+def _contains(node: ContainsEntry, facts: Facts, resolve: EntryResolver) -> Explanation:
+    if not facts.components:
+        return Explanation(
+            f"contains a component meeting {node.entry_id} (components not given)",
+            Status.UNDETERMINED,
+            missing=["components"],
+            label=node.label,
+            cite=node.cite,
+        )
+    children: list[Explanation] = []
+    statuses: list[Status] = []
+    for i, component in enumerate(facts.components):
+        result = resolve(node.entry_id, component)
+        name = component.name or f"component {i + 1}"
+        if result is None:
+            children.append(Explanation(f"{name}: {node.entry_id} not in force", Status.NOT_MET))
+            statuses.append(Status.NOT_MET)
+            continue
+        status, inner = result
+        children.append(Explanation(f"{name} meets {node.entry_id}", status, [inner]))
+        statuses.append(status)
+    return Explanation(
+        f"contains a component meeting {node.entry_id}",
+        any_of(statuses),
+        children,
+        label=node.label,
+        cite=node.cite,
+    )

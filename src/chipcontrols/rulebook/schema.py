@@ -1,0 +1,309 @@
+"""The law's data model, and strict parsing of law files into it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chipcontrols.errors import LawError
+from chipcontrols.model.units import CANONICAL_UNITS
+from chipcontrols.rulebook.conditions import Node, parse_condition
+
+PARAM_TYPES = ("number", "boolean", "string", "set", "records")
+STATUSES = ("in_force", "announced", "removed")
+CONFIDENCE = ("high", "medium", "low")
+_ID = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_JURISDICTION = re.compile(r"^(?:[A-Z]{2}|EU)$")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    kinds: tuple[str, ...]
+    type: str
+    description: str
+    defined_in: str | None = None
+    unit: str | None = None
+    min: float | None = None
+    max: float | None = None
+    derived: bool = False
+    values: tuple[str, ...] | None = None  # allowed values of a string / set parameter
+
+
+@dataclass(frozen=True)
+class Source:
+    citation: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Version:
+    effective: dt.date
+    source: Source
+    text: str
+    status: str = "in_force"
+    published: dt.date | None = None
+    amended_by: str | None = None
+    confidence: str = "high"
+    not_formalised: str | None = None
+    notes: str | None = None
+    condition: Node | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    entry: str
+    title: str
+    family: str
+    jurisdiction: str
+    instrument: str
+    applies_to: tuple[str, ...]
+    versions: tuple[Version, ...]
+    file: str
+
+    def version_at(self, as_of: dt.date) -> Version | None:
+        """The latest in-force or removed version effective on or before `as_of`."""
+        current: Version | None = None
+        for version in self.versions:
+            if version.effective > as_of:
+                break
+            if version.status != "announced":
+                current = version
+        if current is None or current.status == "removed":
+            return None
+        return current
+
+
+# ---------------------------------------------------------------- field readers
+
+
+def _keys(raw: Any, *, loc: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
+    if not isinstance(raw, Mapping):
+        raise LawError("expected a mapping", loc=loc)
+    unknown = set(raw) - set(required) - set(optional)
+    if unknown:
+        allowed = ", ".join((*required, *optional))
+        raise LawError(f"unknown key(s) {sorted(map(str, unknown))}; allowed: {allowed}", loc=loc)
+    for key in required:
+        if key not in raw or raw[key] is None:
+            raise LawError(f"missing required key '{key}'", loc=loc)
+
+
+def _str(raw: Any, *, loc: str, pattern: re.Pattern[str] | None = None) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise LawError("expected a non-empty string", loc=loc)
+    if pattern and not pattern.match(raw):
+        raise LawError(f"{raw!r} does not match {pattern.pattern}", loc=loc)
+    return raw.strip()
+
+
+def _opt_str(raw: Any, *, loc: str) -> str | None:
+    return None if raw is None else _str(raw, loc=loc)
+
+
+def _date(raw: Any, *, loc: str) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        raise LawError("expected a date YYYY-MM-DD, not a timestamp", loc=loc)
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise LawError(f"bad date {raw!r}; write YYYY-MM-DD", loc=loc)
+
+
+def _choice(raw: Any, choices: tuple[str, ...], *, loc: str) -> str:
+    if raw not in choices:
+        raise LawError(f"{raw!r} is not one of {', '.join(choices)}", loc=loc)
+    return str(raw)
+
+
+def _number(raw: Any, *, loc: str) -> float | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise LawError("expected a number", loc=loc)
+    return float(raw)
+
+
+def _str_list(raw: Any, *, loc: str, pattern: re.Pattern[str] | None = None) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise LawError("expected a non-empty list of strings", loc=loc)
+    return tuple(_str(v, loc=f"{loc}[{i}]", pattern=pattern) for i, v in enumerate(raw))
+
+
+# ---------------------------------------------------------------- parameter files
+
+
+def parse_parameter_file(raw: Any, *, loc: str) -> tuple[dict[str, Kind], dict[str, Parameter]]:
+    _keys(raw, loc=loc, required=(), optional=("kinds", "parameters"))
+    kinds: dict[str, Kind] = {}
+    for name, body in (raw.get("kinds") or {}).items():
+        here = f"{loc}:kinds.{name}"
+        _str(name, loc=here, pattern=_NAME)
+        _keys(body, loc=here, required=("description",), optional=())
+        kinds[name] = Kind(name, _str(body["description"], loc=f"{here}.description"))
+    params: dict[str, Parameter] = {}
+    for name, body in (raw.get("parameters") or {}).items():
+        here = f"{loc}:parameters.{name}"
+        _str(name, loc=here, pattern=_NAME)
+        _keys(
+            body,
+            loc=here,
+            required=("kinds", "type", "description"),
+            optional=("unit", "min", "max", "derived", "defined_in", "values"),
+        )
+        ptype = _choice(body["type"], PARAM_TYPES, loc=f"{here}.type")
+        unit = _opt_str(body.get("unit"), loc=f"{here}.unit")
+        if ptype == "number":
+            if unit is None:
+                raise LawError("a number parameter needs a 'unit' ('1' if none)", loc=here)
+            if unit not in CANONICAL_UNITS:
+                raise LawError(
+                    f"unit {unit!r} is not canonical; use one of {sorted(CANONICAL_UNITS)}",
+                    loc=f"{here}.unit",
+                )
+        elif unit is not None or body.get("min") is not None or body.get("max") is not None:
+            raise LawError("only number parameters take unit/min/max", loc=here)
+        values = body.get("values")
+        if values is not None and ptype not in ("string", "set"):
+            raise LawError("only string and set parameters take 'values'", loc=f"{here}.values")
+        derived = body.get("derived", False)
+        if not isinstance(derived, bool):
+            raise LawError("'derived' must be true or false", loc=f"{here}.derived")
+        params[name] = Parameter(
+            name=name,
+            kinds=_str_list(body["kinds"], loc=f"{here}.kinds", pattern=_NAME),
+            type=ptype,
+            description=_str(body["description"], loc=f"{here}.description"),
+            defined_in=_opt_str(body.get("defined_in"), loc=f"{here}.defined_in"),
+            unit=unit,
+            min=_number(body.get("min"), loc=f"{here}.min"),
+            max=_number(body.get("max"), loc=f"{here}.max"),
+            derived=derived,
+            values=None if values is None else _str_list(values, loc=f"{here}.values"),
+        )
+    return kinds, params
+
+
+# ---------------------------------------------------------------- rule files
+
+_VERSION_KEYS = (
+    "published",
+    "amended_by",
+    "status",
+    "source",
+    "text",
+    "confidence",
+    "not_formalised",
+    "notes",
+    "condition",
+)
+
+
+def _parse_version(raw: Any, *, loc: str) -> Version:
+    _keys(raw, loc=loc, required=("effective",), optional=_VERSION_KEYS)
+    status = _choice(raw.get("status", "in_force"), STATUSES, loc=f"{loc}.status")
+    if "source" not in raw or raw["source"] is None:
+        raise LawError("a version needs a 'source' with its citation", loc=loc)
+    _keys(raw["source"], loc=f"{loc}.source", required=("citation",), optional=("url",))
+    source = Source(
+        citation=_str(raw["source"]["citation"], loc=f"{loc}.source.citation"),
+        url=_opt_str(raw["source"].get("url"), loc=f"{loc}.source.url"),
+    )
+    if "text" not in raw or raw["text"] is None:
+        raise LawError("a version needs 'text': a short quote of the provision", loc=loc)
+    condition = None
+    if status == "removed":
+        if raw.get("condition") is not None:
+            raise LawError("a 'removed' version takes no condition", loc=f"{loc}.condition")
+    else:
+        if raw.get("condition") is None:
+            raise LawError("a version in force needs a 'condition'", loc=loc)
+        condition = parse_condition(raw["condition"], loc=f"{loc}.condition")
+    return Version(
+        effective=_date(raw["effective"], loc=f"{loc}.effective"),
+        published=None
+        if raw.get("published") is None
+        else _date(raw["published"], loc=f"{loc}.published"),
+        amended_by=_opt_str(raw.get("amended_by"), loc=f"{loc}.amended_by"),
+        status=status,
+        source=source,
+        text=_str(raw["text"], loc=f"{loc}.text"),
+        confidence=_choice(raw.get("confidence", "high"), CONFIDENCE, loc=f"{loc}.confidence"),
+        not_formalised=_opt_str(raw.get("not_formalised"), loc=f"{loc}.not_formalised"),
+        notes=_opt_str(raw.get("notes"), loc=f"{loc}.notes"),
+        condition=condition,
+    )
+
+
+def parse_rule_file(raw: Any, *, loc: str) -> list[Entry]:
+    _keys(
+        raw,
+        loc=loc,
+        required=("id", "jurisdiction", "instrument", "title", "applies_to", "entries"),
+        optional=("notes",),
+    )
+    family = _str(raw["id"], loc=f"{loc}:id", pattern=_ID)
+    jurisdiction = _str(raw["jurisdiction"], loc=f"{loc}:jurisdiction", pattern=_JURISDICTION)
+    instrument = _str(raw["instrument"], loc=f"{loc}:instrument")
+    applies_to = _str_list(raw["applies_to"], loc=f"{loc}:applies_to", pattern=_NAME)
+    if not isinstance(raw["entries"], list) or not raw["entries"]:
+        raise LawError("'entries' must be a non-empty list", loc=f"{loc}:entries")
+    entries: list[Entry] = []
+    for i, body in enumerate(raw["entries"]):
+        here = f"{loc}:entries[{i}]"
+        _keys(
+            body,
+            loc=here,
+            required=("id", "entry", "title", "versions"),
+            optional=("applies_to", "notes"),
+        )
+        entry_id = _str(body["id"], loc=f"{here}.id", pattern=_ID)
+        if not entry_id.startswith(family + "."):
+            raise LawError(f"entry id {entry_id!r} must start with '{family}.'", loc=f"{here}.id")
+        here = f"{loc}:{entry_id}"
+        if not isinstance(body["versions"], list) or not body["versions"]:
+            raise LawError("'versions' must be a non-empty list", loc=f"{here}.versions")
+        versions = tuple(
+            _parse_version(v, loc=f"{here}.versions[{j}]") for j, v in enumerate(body["versions"])
+        )
+        for j in range(1, len(versions)):
+            if versions[j].effective <= versions[j - 1].effective:
+                raise LawError(
+                    f"versions must be sorted by effective date, strictly increasing: "
+                    f"{versions[j].effective} follows {versions[j - 1].effective}",
+                    loc=f"{here}.versions[{j}].effective",
+                )
+        entry_applies = (
+            _str_list(body["applies_to"], loc=f"{here}.applies_to", pattern=_NAME)
+            if body.get("applies_to") is not None
+            else applies_to
+        )
+        entries.append(
+            Entry(
+                id=entry_id,
+                entry=_str(body["entry"], loc=f"{here}.entry"),
+                title=_str(body["title"], loc=f"{here}.title"),
+                family=family,
+                jurisdiction=jurisdiction,
+                instrument=instrument,
+                applies_to=entry_applies,
+                versions=versions,
+                file=loc,
+            )
+        )
+    return entries
