@@ -129,7 +129,10 @@ class Rulebook:
             if state.get(node) == 2:
                 return
             if state.get(node) == 1:
-                raise LawError(f"entries refer to each other in a cycle: {' -> '.join(path)}")
+                raise LawError(
+                    f"entries refer to each other in a cycle: {' -> '.join(path)}",
+                    loc=self.entries[node].file,
+                )
             state[node] = 1
             for nxt in graph.get(node, ()):
                 visit(nxt, [*path, nxt])
