@@ -107,8 +107,11 @@ def test_bad_item_is_one_line_exit_2(tmp_path: Path, case: str) -> None:
 
 @pytest.mark.parametrize(
     ("as_of", "message"),
-    [("2023/11/17", "write YYYY-MM-DD"), ("2021-01-01", "before the earliest law"),
-     ("2023-02-30", "write YYYY-MM-DD")],
+    [
+        ("2023/11/17", "write YYYY-MM-DD"),
+        ("2021-01-01", "before the earliest law"),
+        ("2023-02-30", "write YYYY-MM-DD"),
+    ],
 )
 def test_bad_dates(tmp_path: Path, as_of: str, message: str) -> None:
     result = runner.invoke(app, ["classify", _write(tmp_path, H100), "--as-of", as_of])
@@ -141,8 +144,11 @@ def test_rules_show_and_diff() -> None:
     none = runner.invoke(
         app, ["rules", "diff", "--from", "2023-01-01", "--to", "2023-02-01", "-f", "json"]
     )
-    assert [c for c in json.loads(none.stdout)["changes"] if c["jurisdiction"] == "US"
-            and c["entry"].startswith("3A090")] == []
+    assert [
+        c
+        for c in json.loads(none.stdout)["changes"]
+        if c["jurisdiction"] == "US" and c["entry"].startswith("3A090")
+    ] == []
 
 
 def test_rules_show_unknown_id() -> None:

@@ -13,8 +13,14 @@ from chipcontrols.rulebook.rulebook import load_rulebook
 
 @pytest.mark.parametrize(
     ("raw", "unit", "expected"),
-    [(600, "GB/s", 600.0), ("600 GB/s", "GB/s", 600.0), ("4.8 TB/s", "GB/s", 4800.0),
-     ("826 mm^2", "mm2", 826.0), ("0.193 um", "nm", 193.0), ("13.5nm", "nm", 13.5)],
+    [
+        (600, "GB/s", 600.0),
+        ("600 GB/s", "GB/s", 600.0),
+        ("4.8 TB/s", "GB/s", 4800.0),
+        ("826 mm^2", "mm2", 826.0),
+        ("0.193 um", "nm", 193.0),
+        ("13.5nm", "nm", 13.5),
+    ],
 )
 def test_quantities(raw: object, unit: str, expected: float) -> None:
     assert parse_quantity(raw, unit, loc="x") == pytest.approx(expected)
@@ -41,8 +47,11 @@ def test_tpp_never_below_any_row(rows: list[tuple[int, float]]) -> None:
 def test_item_parses_units_and_derives() -> None:
     rulebook = load_rulebook()
     item = parse_item(
-        {"kind": "integrated_circuit", "throughput": [{"bits": 8, "tops": "0.6 PFLOPS"}],
-         "die_area_mm2": "8.26 cm2"},
+        {
+            "kind": "integrated_circuit",
+            "throughput": [{"bits": 8, "tops": "0.6 PFLOPS"}],
+            "die_area_mm2": "8.26 cm2",
+        },
         rulebook,
     )
     assert item.values["tpp"] == pytest.approx(4800.0)

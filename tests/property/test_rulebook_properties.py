@@ -36,8 +36,12 @@ def _version(day: dt.date, status: str, tag: int) -> Version:
     )
 
 
-@given(st.lists(st.tuples(dates, statuses), min_size=1, max_size=8, unique_by=lambda t: t[0]), dates)
-def test_version_in_force_is_latest_on_or_before(raw: list[tuple[dt.date, str]], day: dt.date) -> None:
+@given(
+    st.lists(st.tuples(dates, statuses), min_size=1, max_size=8, unique_by=lambda t: t[0]), dates
+)
+def test_version_in_force_is_latest_on_or_before(
+    raw: list[tuple[dt.date, str]], day: dt.date
+) -> None:
     raw.sort()
     versions = tuple(_version(d, s, i) for i, (d, s) in enumerate(raw))
     entry = Entry("x.y.z", "Z", "t", "x.y", "US", "i", ("widget",), versions, "f")
@@ -79,7 +83,9 @@ def test_a_later_version_never_changes_an_earlier_answer(
         if later <= last.effective:
             continue
         flipped = Version(
-            effective=later, source=Source("Hypothetical later rule", None), text="later",
+            effective=later,
+            source=Source("Hypothetical later rule", None),
+            text="later",
             condition=Not(last.condition) if last.condition else TRUE_CHIP,
         )
         entries[entry_id] = dataclasses.replace(entry, versions=(*entry.versions, flipped))
@@ -106,11 +112,19 @@ def test_scalar_and_vectorised_agree_on_chips(raws: list[dict[str, Any]], day: d
 # ------------------------------------------------------------------ random condition trees
 
 leaf = st.one_of(
-    st.builds(Compare, st.just("speed"), st.sampled_from([">=", ">", "<=", "<", "==", "!="]),
-              st.integers(0, 10)),
+    st.builds(
+        Compare,
+        st.just("speed"),
+        st.sampled_from([">=", ">", "<=", "<", "==", "!="]),
+        st.integers(0, 10),
+    ),
     st.builds(Compare, st.just("shiny"), st.sampled_from(["==", "!="]), st.booleans()),
-    st.builds(Compare, st.just("colour"), st.just("in"),
-              st.lists(st.sampled_from(["red", "blue"]), min_size=1, max_size=2).map(tuple)),
+    st.builds(
+        Compare,
+        st.just("colour"),
+        st.just("in"),
+        st.lists(st.sampled_from(["red", "blue"]), min_size=1, max_size=2).map(tuple),
+    ),
     st.just(NotFormalised("test")),
 )
 trees = st.recursive(
@@ -135,9 +149,7 @@ facts = st.fixed_dictionaries(
 @settings(max_examples=300, deadline=None)
 @given(trees, st.lists(facts, min_size=1, max_size=10))
 def test_scalar_and_vectorised_agree_on_any_tree(tree: Node, rows: list[dict[str, Any]]) -> None:
-    frame = pl.DataFrame(
-        rows, schema={"speed": pl.Float64, "shiny": pl.Boolean, "colour": pl.Utf8}
-    )
+    frame = pl.DataFrame(rows, schema={"speed": pl.Float64, "shiny": pl.Boolean, "colour": pl.Utf8})
     expr = status_expr(to_expr(tree, set(frame.columns), lambda _: None))
     vector = frame.with_columns(expr.alias("s"))["s"].to_list()
     scalar = [evaluate(tree, Facts(r), lambda *_: None).status.value for r in rows]

@@ -84,5 +84,7 @@ def test_every_derived_parameter_has_a_formula() -> None:
     from chipcontrols.model.metrics import DERIVATIONS
 
     rulebook = load_rulebook()
-    missing = [p.name for p in rulebook.parameters.values() if p.derived and p.name not in DERIVATIONS]
+    missing = [
+        p.name for p in rulebook.parameters.values() if p.derived and p.name not in DERIVATIONS
+    ]
     assert missing == []
