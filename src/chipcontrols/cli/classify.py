@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.table import Table
 
+from chipcontrols.catalog import load_catalog
 from chipcontrols.classification import Classification, classify
+from chipcontrols.classification.table import classify_frame, items_to_frame
+from chipcontrols.classification.tables_io import check_table, read_table, summarise, write_summary
 from chipcontrols.cli.common import (
     check_format,
     console,
@@ -17,8 +22,10 @@ from chipcontrols.cli.common import (
     read_input,
 )
 from chipcontrols.errors import InputError
+from chipcontrols.model.items import parse_item
 from chipcontrols.rulebook.conditions import fmt
 from chipcontrols.rulebook.evaluate import Status
+from chipcontrols.rulebook.rulebook import load_rulebook
 
 _STYLE = {Status.MET: "bold red", Status.NOT_MET: "green", Status.UNDETERMINED: "yellow"}
 
@@ -41,9 +48,88 @@ def classify_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Show not-met explanations.")
     ] = False,
+    catalog: Annotated[
+        bool, typer.Option("--catalog", help="Classify every catalog product (vectorised).")
+    ] = False,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Classify the rows of a CSV/Parquet table.")
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the table to .csv or .parquet.")
+    ] = None,
 ) -> None:
-    """Classify ITEM: every entry met, not met or undetermined, with the evaluated conditions."""
+    """Classify ITEM: every entry met, not met or undetermined, with the evaluated conditions.
+
+    With --catalog or --table: a product x jurisdiction table for one date.
+    """
+    if catalog or table:
+        handle_errors(_classify_many)(
+            item_file, product, as_of, catalog, table, jurisdiction, fmt_, output
+        )
+        return
     handle_errors(_classify)(item_file, as_of, product, jurisdiction, fmt_, verbose)
+
+
+def _classify_many(
+    item_file: str | None,
+    product: str | None,
+    as_of: str | None,
+    catalog: bool,
+    table: str | None,
+    jurisdiction: list[str] | None,
+    fmt_: str,
+    output: str | None,
+) -> None:
+    check_format(fmt_)
+    if item_file or product or (catalog and table):
+        raise InputError("give one of ITEM, --product, --catalog or --table", loc="--catalog")
+    date = parse_date(as_of)
+    summary = classify_many(date, catalog=catalog, table=table)
+    if jurisdiction:
+        summary = summary.filter(pl.col("jurisdiction").is_in([j.upper() for j in jurisdiction]))
+    if output:
+        write_summary(summary, output)
+    if fmt_ == "json":
+        print_json(
+            {
+                "as_of": date.isoformat(),
+                "rulebook_version": load_rulebook().version,
+                "rows": summary.to_dicts(),
+            }
+        )
+        return
+    if output:
+        console.print(f"{summary.height} rows written to {output}", markup=False)
+        return
+    view = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("product", "kind", "jur.", "met", "undetermined"):
+        view.add_column(col)
+    for row in summary.iter_rows(named=True):
+        view.add_row(
+            row["name"] or "",
+            row["kind"],
+            row["jurisdiction"],
+            f"[bold red]{', '.join(row['met'])}[/]" if row["met"] else "-",
+            f"[yellow]{', '.join(row['undetermined'])}[/]" if row["undetermined"] else "",
+        )
+    console.print(f"[bold]Classification as of {date}[/] (rulebook {load_rulebook().version})")
+    console.print(view)
+
+
+def classify_many(date: dt.date, *, catalog: bool, table: str | None) -> pl.DataFrame:
+    """The product x jurisdiction summary for the catalog or a table file."""
+    rulebook = load_rulebook()
+    view = rulebook.at(date)
+    if catalog:
+        cat = load_catalog()
+        items = [
+            parse_item(p.spec(), rulebook, loc=p.file, products=cat.lookup) for p in cat.products
+        ]
+        frame = items_to_frame(items, rulebook, view)
+    else:
+        assert table is not None
+        frame = check_table(read_table(table), rulebook)
+    return summarise(classify_frame(frame, rulebook, date), rulebook)
 
 
 def _classify(

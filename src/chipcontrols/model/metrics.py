@@ -42,11 +42,38 @@ def memory_bandwidth_density(values: Mapping[str, Any]) -> float | None:
     return float(bandwidth) / float(area)
 
 
+def _mrf(k: float) -> Derivation:
+    """'Minimum resolvable feature' = wavelength (nm) x K / numerical aperture.
+
+    K = 0.35 in EU 3B001.f.1 (and US 3B001.f.1.b before 17 Nov 2023); K = 0.25 in US
+    3B001.f.1.b / 3B993.f.1 and EU 3B501.f.1 (quoted in parameters/equipment.yaml).
+    """
+
+    def mrf(values: Mapping[str, Any]) -> float | None:
+        wavelength, na = values.get("wavelength_nm"), values.get("numerical_aperture")
+        if wavelength is None or na is None or na <= 0:
+            return None
+        return float(wavelength) * k / float(na)
+
+    return mrf
+
+
+def _mrf_frame(k: float) -> tuple[tuple[str, ...], Callable[[], pl.Expr]]:
+    return (
+        ("wavelength_nm", "numerical_aperture"),
+        lambda: pl.when(pl.col("numerical_aperture") > 0).then(
+            pl.col("wavelength_nm") * k / pl.col("numerical_aperture")
+        ),
+    )
+
+
 # Evaluated in this order (later ones may read earlier ones).
 DERIVATIONS: dict[str, Derivation] = {
     "tpp": tpp,
     "performance_density": performance_density,
     "memory_bandwidth_density": memory_bandwidth_density,
+    "mrf_k035_nm": _mrf(0.35),
+    "mrf_k025_nm": _mrf(0.25),
 }
 
 
@@ -62,6 +89,8 @@ FRAME_DERIVATIONS: dict[str, tuple[tuple[str, ...], Callable[[], pl.Expr]]] = {
             pl.col("memory_bandwidth_gbps") / pl.col("package_area_mm2")
         ),
     ),
+    "mrf_k035_nm": _mrf_frame(0.35),
+    "mrf_k025_nm": _mrf_frame(0.25),
 }
 
 

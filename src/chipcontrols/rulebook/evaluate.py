@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -58,16 +58,44 @@ def negate(status: Status) -> Status:
     }[status]
 
 
-@dataclass
 class Explanation:
-    """One evaluated node: what was tested, on which facts, with what outcome."""
+    """One evaluated node: what was tested, on which facts, with what outcome.
 
-    text: str
-    status: Status
-    children: list[Explanation] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-    label: str | None = None
-    cite: str | None = None
+    The text is formatted only when read: evaluation runs on hot paths (tables, batches)
+    where most explanations are never shown.
+    """
+
+    __slots__ = ("_args", "_text", "children", "cite", "label", "missing", "status")
+
+    def __init__(
+        self,
+        text: str | None,
+        status: Status,
+        children: list[Explanation] | None = None,
+        missing: list[str] | None = None,
+        label: str | None = None,
+        cite: str | None = None,
+        *,
+        compare: tuple[Compare, Any] | None = None,
+    ) -> None:
+        self._text = text
+        self._args = compare
+        self.status = status
+        self.children = children or []
+        self.missing = missing or []
+        self.label = label
+        self.cite = cite
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            assert self._args is not None
+            node, value = self._args
+            if value is None:
+                self._text = f"{node.param} {node.op} {fmt(node.value)} (value not given)"
+            else:
+                self._text = f"{node.param} {fmt(value)} {node.op} {fmt(node.value)}"
+        return self._text
 
     def lines(self, indent: int = 0) -> list[str]:
         head = f"{self.label}: " if self.label else ""
@@ -156,14 +184,14 @@ def evaluate(node: Node, facts: Facts, resolve: EntryResolver) -> Explanation:
 
 def _compare(node: Compare, facts: Facts) -> Explanation:
     value = facts.values.get(node.param)
-    shown = f"{node.param} {node.op} {fmt(node.value)}"
     if value is None:
         return Explanation(
-            f"{shown} (value not given)",
+            None,
             Status.UNDETERMINED,
             missing=[node.param],
             label=node.label,
             cite=node.cite,
+            compare=(node, None),
         )
     if node.op == "in":
         ok = value in node.value
@@ -172,10 +200,11 @@ def _compare(node: Compare, facts: Facts) -> Explanation:
     else:
         ok = _OPS[node.op](value, node.value)
     return Explanation(
-        f"{node.param} {fmt(value)} {node.op} {fmt(node.value)}",
+        None,
         Status.MET if ok else Status.NOT_MET,
         label=node.label,
         cite=node.cite,
+        compare=(node, value),
     )
 
 

@@ -231,8 +231,37 @@ PHRASES: dict[tuple[str, ...], str] = {
 
 # Words that carry little identity: kept, weighted down by the matcher.
 STOPWORDS = frozenset(
-    "the of and for de del la le el al da di do du der die das und et y e von van a an in at on"
-    " to".split()
+    [
+        "the",
+        "of",
+        "and",
+        "for",
+        "de",
+        "del",
+        "la",
+        "le",
+        "el",
+        "al",
+        "da",
+        "di",
+        "do",
+        "du",
+        "der",
+        "die",
+        "das",
+        "und",
+        "et",
+        "y",
+        "e",
+        "von",
+        "van",
+        "a",
+        "an",
+        "in",
+        "at",
+        "on",
+        "to",
+    ]
 )
 
 # Chinese (simplified) words rendered as their usual English equivalent in listed names.

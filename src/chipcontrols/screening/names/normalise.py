@@ -195,11 +195,24 @@ def _fold(words: list[str], forms: list[str], steps: list[str]) -> list[str]:
             forms.extend(hit[1])
             i += hit[0]
         else:
-            out.append(expanded[i])
+            out.append(_stem(expanded[i]))
             i += 1
     if forms:
         steps.append("legal form set aside: " + ", ".join(sorted(set(forms))))
+        while out and out[-1] == "and":  # "GmbH & Co. KG"
+            out.pop()
     return out
+
+
+def _stem(word: str) -> str:
+    """Fold plurals ('technolgies' -> 'technolgy') so that a misspelt plural still aligns."""
+    if len(word) < 5 or not word.isalpha():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def _phrases(words: list[str]) -> list[str]:

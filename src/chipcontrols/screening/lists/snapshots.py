@@ -1,0 +1,352 @@
+"""Immutable list snapshots, named by content hash, and the pointer to the active ones.
+
+Layout under the data directory (`CHIPCONTROLS_HOME`, default ~/.chipcontrols):
+
+    snapshots/<id>.json    one file per snapshot, written once, never changed
+    active.json            {"datasets": {dataset: snapshot id}}, replaced atomically
+
+An import reads and checks the whole file before anything is written; the snapshot file
+and then the pointer are each written to a temporary file and renamed into place, so a
+failed or interrupted import leaves the active snapshots as they were. Every load checks
+the content hash, so a damaged file is reported, never used.
+
+Until the first import the active set is the bundled Entity List snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from chipcontrols.errors import DataError, InputError, NotFoundError
+from chipcontrols.screening.lists import read_list
+from chipcontrols.screening.model import ListEntry, sha256_json
+
+FORMAT_VERSION = 1
+BUNDLED_FILE = "bis_entity_list_chip_2026-09-01.json"
+
+
+def data_home() -> Path:
+    raw = os.environ.get("CHIPCONTROLS_HOME")
+    return Path(raw).expanduser() if raw else Path.home() / ".chipcontrols"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: str
+    dataset: str
+    as_of: dt.date
+    source: dict[str, Any]
+    entries: tuple[ListEntry, ...]
+    bundled: bool = False
+    _by_id: dict[str, ListEntry] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({e.id: e for e in self.entries})
+
+    def get(self, entry_id: str) -> ListEntry | None:
+        return self._by_id.get(entry_id)
+
+    def info(self) -> dict[str, Any]:
+        lists: dict[str, int] = {}
+        for e in self.entries:
+            lists[e.list] = lists.get(e.list, 0) + 1
+        return {
+            "id": self.id,
+            "dataset": self.dataset,
+            "as_of": self.as_of.isoformat(),
+            "entries": len(self.entries),
+            "lists": dict(sorted(lists.items())),
+            "source": self.source,
+            "bundled": self.bundled,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "id": self.id,
+            "dataset": self.dataset,
+            "as_of": self.as_of.isoformat(),
+            "source": self.source,
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+
+def snapshot_id(dataset: str, as_of: dt.date, entries: list[dict[str, Any]]) -> str:
+    return "snap-" + sha256_json({"dataset": dataset, "as_of": as_of.isoformat(), "entries": entries})[:16]
+
+
+def build_snapshot(
+    entries: list[ListEntry], *, dataset: str, as_of: dt.date, source: dict[str, Any]
+) -> Snapshot:
+    ordered = sorted(entries, key=lambda e: e.id)
+    raw = [e.to_dict() for e in ordered]
+    return Snapshot(snapshot_id(dataset, as_of, raw), dataset, as_of, source, tuple(ordered))
+
+
+def parse_snapshot(doc: Any, *, loc: str, bundled: bool = False) -> Snapshot:
+    if not isinstance(doc, dict) or doc.get("format_version") != FORMAT_VERSION:
+        raise DataError("not a chipcontrols list snapshot (format_version)", loc=loc)
+    try:
+        raw_entries = doc["entries"]
+        as_of = dt.date.fromisoformat(doc["as_of"])
+        dataset = str(doc["dataset"])
+        expected = str(doc["id"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise DataError(f"snapshot file is damaged: {exc}", loc=loc) from None
+    if not isinstance(raw_entries, list):
+        raise DataError("snapshot file is damaged: entries", loc=loc)
+    if snapshot_id(dataset, as_of, raw_entries) != expected:
+        raise DataError("snapshot content does not match its id: the file is damaged", loc=loc)
+    entries = tuple(ListEntry.from_dict(e) for e in raw_entries)
+    return Snapshot(expected, dataset, as_of, dict(doc.get("source") or {}), entries, bundled)
+
+
+@lru_cache(maxsize=1)
+def bundled_snapshot() -> Snapshot:
+    """The chip-relevant Entity List rows shipped with the engine (eCFR, 2026-09-01)."""
+    ref = resources.files("chipcontrols").joinpath("data", "lists", BUNDLED_FILE)
+    return parse_snapshot(json.loads(ref.read_text("utf-8")), loc=BUNDLED_FILE, bundled=True)
+
+
+@dataclass(frozen=True)
+class EntryChange:
+    id: str
+    name: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SnapshotDiff:
+    old: str
+    new: str
+    added: tuple[ListEntry, ...]
+    removed: tuple[ListEntry, ...]
+    changed: tuple[EntryChange, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "old": self.old,
+            "new": self.new,
+            "added": [{"id": e.id, "list": e.list, "name": e.name} for e in self.added],
+            "removed": [{"id": e.id, "list": e.list, "name": e.name} for e in self.removed],
+            "changed": [{"id": c.id, "name": c.name, "fields": list(c.fields)} for c in self.changed],
+        }
+
+
+def diff_snapshots(old: Snapshot, new: Snapshot) -> SnapshotDiff:
+    a = {e.id: e for e in old.entries}
+    b = {e.id: e for e in new.entries}
+    changed = []
+    for key in sorted(a.keys() & b.keys()):
+        if a[key] != b[key]:
+            da, db = a[key].to_dict(), b[key].to_dict()
+            fields = tuple(k for k in da if da[k] != db[k])
+            changed.append(EntryChange(key, b[key].name, fields))
+    return SnapshotDiff(
+        old.id,
+        new.id,
+        tuple(b[k] for k in sorted(b.keys() - a.keys())),
+        tuple(a[k] for k in sorted(a.keys() - b.keys())),
+        tuple(changed),
+    )
+
+
+class SnapshotStore:
+    """Snapshots on disk under one data directory."""
+
+    def __init__(self, home: Path | None = None) -> None:
+        self.home = home or data_home()
+        self.dir = self.home / "snapshots"
+        self.pointer = self.home / "active.json"
+
+    # -- reading
+
+    def active_ids(self) -> dict[str, str]:
+        if not self.pointer.exists():
+            b = bundled_snapshot()
+            return {b.dataset: b.id}
+        try:
+            doc = json.loads(self.pointer.read_text("utf-8"))
+            datasets = doc["datasets"]
+            if not isinstance(datasets, dict):
+                raise TypeError("datasets")
+        except (OSError, ValueError, KeyError, TypeError):
+            raise DataError(
+                "the active-snapshot pointer is damaged; re-import or run "
+                "'chipcontrols lists activate'",
+                loc=str(self.pointer),
+            ) from None
+        return {str(k): str(v) for k, v in datasets.items()}
+
+    def active(self) -> list[Snapshot]:
+        return [self.load(sid) for sid in self.active_ids().values()]
+
+    def load(self, snapshot: str) -> Snapshot:
+        sid = self.resolve(snapshot)
+        b = bundled_snapshot()
+        if sid == b.id:
+            return b
+        return _load_file(self.dir / f"{sid}.json")
+
+    def resolve(self, ref: str) -> str:
+        """A snapshot id from an id, a unique id prefix, or a dataset name (its active one)."""
+        ref = ref.strip()
+        if not ref:
+            raise InputError("give a snapshot id or a dataset name", loc="SNAPSHOT")
+        ids = self.stored_ids() + [bundled_snapshot().id]
+        if ref in ids:
+            return ref
+        active = self.active_ids()
+        if ref in active:
+            return active[ref]
+        if ref == "bundled":
+            return bundled_snapshot().id
+        matches = [i for i in ids if i.startswith(ref) or i.startswith(f"snap-{ref}")]
+        if len(set(matches)) == 1:
+            return matches[0]
+        if matches:
+            raise InputError(f"{ref!r} matches several snapshots; give more of the id", loc="SNAPSHOT")
+        raise NotFoundError(f"no snapshot {ref!r}; see 'chipcontrols lists list'", loc="SNAPSHOT")
+
+    def stored_ids(self) -> list[str]:
+        if not self.dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.dir.glob("snap-*.json"))
+
+    def list(self) -> list[dict[str, Any]]:
+        active = set(self.active_ids().values())
+        out = []
+        for sid in [bundled_snapshot().id, *self.stored_ids()]:
+            try:
+                info = self.load(sid).info()
+                info.pop("source", None)
+            except DataError as exc:
+                info = {"id": sid, "error": exc.message}
+            info["active"] = sid in active
+            out.append(info)
+        return out
+
+    # -- writing
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        fmt: str = "auto",
+        dataset: str | None = None,
+        as_of: dt.date | None = None,
+        activate: bool = True,
+    ) -> Snapshot:
+        result = read_list(path, fmt)
+        name = dataset or result.dataset
+        if not name.replace("_", "").replace("-", "").isalnum():
+            raise InputError("dataset names use letters, digits, '_' and '-'", loc="--dataset")
+        source = {
+            "file": path.name,
+            "format": result.format,
+            "sha256": _file_hash(path),
+            "imported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "as_of_from": "option" if as_of else (result.as_of and "file") or "import date",
+            "warnings": result.warnings,
+        }
+        day = as_of or result.as_of or dt.date.today()
+        snap = build_snapshot(result.entries, dataset=name, as_of=day, source=source)
+        with self._lock():
+            target = self.dir / f"{snap.id}.json"
+            if not target.exists():
+                _atomic_write(target, snap.to_json())
+            else:
+                snap = _load_file(target)  # same content imported before: keep the first record
+            if activate:
+                ids = self.active_ids()
+                ids[name] = snap.id
+                self._write_pointer(ids)
+        return snap
+
+    def set_active(self, dataset: str, snapshot: str | None) -> dict[str, str]:
+        with self._lock():
+            ids = self.active_ids()
+            if snapshot is None:
+                if dataset not in ids:
+                    raise NotFoundError(f"no active dataset {dataset!r}", loc="DATASET")
+                del ids[dataset]
+            else:
+                snap = self.load(snapshot)
+                if snap.dataset != dataset:
+                    raise InputError(
+                        f"snapshot {snap.id} holds dataset {snap.dataset!r}, not {dataset!r}",
+                        loc="SNAPSHOT",
+                    )
+                ids[dataset] = snap.id
+            self._write_pointer(ids)
+        return ids
+
+    def _write_pointer(self, ids: dict[str, str]) -> None:
+        _atomic_write(self.pointer, {"datasets": dict(sorted(ids.items()))})
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        self.home.mkdir(parents=True, exist_ok=True)
+        with (self.home / ".lock").open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, mtime_ns: int, size: int) -> Snapshot:
+    p = Path(path)
+    try:
+        doc = json.loads(p.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        raise DataError("snapshot file is damaged or unreadable", loc=path) from None
+    snap = parse_snapshot(doc, loc=path)
+    if snap.id != p.stem:
+        raise DataError("snapshot file name does not match its content", loc=path)
+    return snap
+
+
+def _load_file(path: Path) -> Snapshot:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise NotFoundError(f"snapshot file {path.name} is missing", loc=str(path)) from None
+    return _load_cached(str(path), st.st_mtime_ns, st.st_size)
+
+
+def _atomic_write(path: Path, doc: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _file_hash(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
