@@ -32,7 +32,12 @@ def version() -> None:
 
 def _mount_optional() -> None:
     """Mount command groups of capabilities that register themselves (e.g. screening)."""
-    for module_name in ("chipcontrols.screening.cli",):
+    for module_name in (
+        "chipcontrols.screening.cli",
+        "chipcontrols.cli.determine",
+        "chipcontrols.cli.assess",
+        "chipcontrols.cli.service",
+    ):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError:

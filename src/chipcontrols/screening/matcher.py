@@ -1,0 +1,437 @@
+"""Matcher `name-v1`: normalised names, a candidate index, explained scores.
+
+A released matcher version is never edited: a change of scoring is a new version.
+
+Score of a query against one listed name (0..1):
+
+    name  = 0.75 * alignment + 0.25 * string similarity
+            alignment: each word of the query paired with its closest listed word
+            (optimal string alignment similarity >= 0.7; shorter words must be equal),
+            weighted by rarity (inverse document frequency over the list's names), as a
+            weighted Dice coefficient over both sides; word order does not matter.
+            string similarity: Indel similarity of the two normalised names, with and
+            without spaces.
+    minus 0.15 per number present on one side only (at most 0.3)
+    plus  0.02 when a country of the query is a country of the entry, minus 0.08 when
+          both name countries and none is shared
+    plus  up to 0.05 for shared address words
+
+The entry's score is its best name (name or alias). `match` is score >= threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import OSA, Indel
+
+from chipcontrols.screening.model import ListEntry
+from chipcontrols.screening.names.glossary import STOPWORDS
+from chipcontrols.screening.names.normalise import NormName, normalise
+
+VERSION = "name-v1"
+THRESHOLD = 0.80
+CUTOFF = 0.60
+MAX_CANDIDATES = 40
+TOKEN_MIN_SIM = 0.7
+_W_ALIGN = 0.75
+_NUMBER_PENALTY = 0.15
+_COUNTRY_MATCH = 0.02
+_COUNTRY_MISMATCH = -0.08
+_ADDRESS_MAX = 0.05
+_ACRONYM_RE = re.compile(r"\(([A-Z][A-Z0-9&-]{1,9})\)")
+_COMMON_SHARE = 0.03  # words in more than 3% of names do not select candidates alone
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedName:
+    entry: int
+    text: str
+    kind: str  # name | alias | acronym
+    norm: NormName
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    country: str | None = None
+    address: str | None = None
+
+
+@dataclass
+class Hit:
+    entry: ListEntry
+    score: float
+    match: bool
+    explanations: dict[str, dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "entry_id": e.id,
+            "list": e.list,
+            "name": e.name,
+            "score": round(self.score, 4),
+            "match": self.match,
+            "algorithm": VERSION,
+            "explanations": self.explanations,
+            "entry": {
+                "list_name": e.list_name,
+                "schema": e.schema,
+                "aliases": list(e.aliases),
+                "countries": list(e.countries),
+                "addresses": [a.full for a in e.addresses],
+                "programs": list(e.programs),
+                "licence_requirement": e.licence_requirement,
+                "licence_review_policy": e.licence_review_policy,
+                "footnotes": list(e.footnotes),
+                "citations": [c.to_dict() for c in e.citations],
+                "listed_on": e.listed_on.isoformat() if e.listed_on else None,
+                "amended_on": [d.isoformat() for d in e.amended_on],
+                "removed_on": e.removed_on.isoformat() if e.removed_on else None,
+                "content_hash": e.content_hash(),
+            },
+        }
+
+
+def entry_names(entry: ListEntry) -> list[tuple[str, str]]:
+    """(text, kind) for each name of an entry; '(SMIC)' in a name is also an acronym alias."""
+    out: list[tuple[str, str]] = []
+    for i, text in enumerate(entry.all_names()):
+        kind = "name" if i == 0 else "alias"
+        acronyms = _ACRONYM_RE.findall(text)
+        if acronyms:
+            out.append((_ACRONYM_RE.sub(" ", text), kind))
+            out.extend((a, "acronym") for a in acronyms)
+        else:
+            out.append((text, kind))
+    return out
+
+
+def _deletions(token: str) -> set[str]:
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+@dataclass
+class _Scored:
+    score: float
+    name: IndexedName
+    query: NormName
+    pairs: list[tuple[str, str, float]]
+    qtokens: tuple[str, ...]
+    in_order: bool
+    unmatched_query: list[str]
+    unmatched_listed: list[str]
+    align: float
+    string_sim: float
+    numbers: list[str] = field(default_factory=list)
+
+
+class Matcher:
+    """An index over a list's names and the `name-v1` scoring."""
+
+    version = VERSION
+
+    def __init__(self, entries: Sequence[ListEntry], *, threshold: float = THRESHOLD) -> None:
+        self.entries = list(entries)
+        self.threshold = threshold
+        self.names: list[IndexedName] = []
+        df: Counter[str] = Counter()
+        for idx, entry in enumerate(self.entries):
+            seen: set[tuple[str, ...]] = set()
+            for text, kind in entry_names(entry):
+                norm = normalise(text)
+                if not norm.tokens or norm.tokens in seen:
+                    continue
+                seen.add(norm.tokens)
+                self.names.append(IndexedName(idx, text, kind, norm))
+        for n in self.names:
+            df.update(set(n.norm.tokens))
+        total = max(len(self.names), 1)
+        self.vocab = frozenset(df)
+        self._max_weight = math.log(1 + total)
+        self.weights = {t: self._weight(t, c, total) for t, c in df.items()}
+        self._common = {t for t, c in df.items() if c > _COMMON_SHARE * total and c > 50}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, n in enumerate(self.names):
+            keys: set[str] = set()
+            for t in set(n.norm.tokens):
+                keys.add("w:" + t)
+                if len(t) >= 5 and t not in self._common:
+                    keys.update("d:" + d for d in _deletions(t))
+            for k in keys:
+                self.postings[k].append(i)
+        self.postings = dict(self.postings)
+        self.entry_countries = [frozenset(e.countries) for e in self.entries]
+        self.entry_address_words = [self._address_words(e) for e in self.entries]
+
+    @staticmethod
+    def _weight(token: str, count: int, total: int) -> float:
+        w = math.log(1 + total / count)
+        return w * 0.2 if token in STOPWORDS else w
+
+    def weight(self, token: str) -> float:
+        w = self.weights.get(token)
+        if w is None:
+            return self._max_weight * (0.2 if token in STOPWORDS else 0.8)
+        return w
+
+    @staticmethod
+    def _address_words(entry: ListEntry) -> frozenset[str]:
+        words: set[str] = set()
+        for a in entry.addresses:
+            words.update(t for t in normalise(a.full).tokens if len(t) > 2)
+        return frozenset(words)
+
+    # ------------------------------------------------------------------ candidates
+
+    def resegment(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Join or split words to the list's vocabulary ('zhi pu' -> 'zhipu', 'huaweijishu')."""
+        vocab = self.vocab
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            for size in (4, 3, 2):
+                if i + size <= len(tokens):
+                    joined = "".join(tokens[i : i + size])
+                    if joined in vocab and len(joined) <= 24:
+                        out.append(joined)
+                        i += size
+                        break
+            else:
+                out.extend(self._split(tokens[i]))
+                i += 1
+        return tuple(out)
+
+    def _split(self, token: str) -> list[str]:
+        if token in self.vocab or len(token) < 6 or not token.isalpha():
+            return [token]
+        for cut in range(len(token) - 3, 2, -1):  # longest known first word
+            left, right = token[:cut], token[cut:]
+            if left in self.vocab and left not in STOPWORDS:
+                if right in self.vocab and right not in STOPWORDS:
+                    return [left, right]
+                if len(right) >= 6:
+                    rest = self._split(right)
+                    if len(rest) > 1:
+                        return [left, *rest]
+        return [token]
+
+    def candidates(self, tokens: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
+        """Names sharing a word (or a word one edit away) with the query, best first."""
+        scores: dict[int, float] = defaultdict(float)
+        informative = [t for t in set(tokens) if t not in self._common]
+        use = informative or list(set(tokens))
+        for t in use:
+            w = self.weight(t)
+            hit: set[int] = set()
+            keys = ["w:" + t]
+            if len(t) >= 4 and t not in self._common:
+                keys.append("d:" + t)
+                for d in _deletions(t):
+                    keys.append("w:" + d)
+                    if len(t) >= 5:
+                        keys.append("d:" + d)
+            for k in keys:
+                p = self.postings.get(k)
+                if p:
+                    hit.update(p)
+            for i in hit:
+                scores[i] += w
+        if not scores:
+            return []
+        best = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
+        return [i for i, _ in best]
+
+    # ------------------------------------------------------------------ scoring
+
+    def _token_sim(self, a: str, b: str) -> float:
+        if a == b:
+            return 1.0
+        if a.isdigit() or b.isdigit():
+            return 0.0
+        if min(len(a), len(b)) < 4:
+            return 0.0
+        sim = OSA.normalized_similarity(a, b)
+        return sim if sim >= TOKEN_MIN_SIM else 0.0
+
+    def score_name(self, query: NormName, qtokens: tuple[str, ...], name: IndexedName) -> _Scored:
+        etoks = name.norm.tokens
+        pairs: list[tuple[str, str, float]] = []
+        cells = []
+        for i, q in enumerate(qtokens):
+            for j, e in enumerate(etoks):
+                s = self._token_sim(q, e)
+                if s > 0:
+                    cells.append((s, i, j))
+        cells.sort(reverse=True)
+        paired: dict[int, int] = {}
+        used_e: set[int] = set()
+        matched_w = 0.0
+        for sim, i, j in cells:
+            if i in paired or j in used_e:
+                continue
+            paired[i] = j
+            used_e.add(j)
+            pairs.append((qtokens[i], etoks[j], sim))
+            matched_w += 2 * self.weight(etoks[j]) * sim
+        total = sum(self.weight(e) for e in etoks)
+        unmatched_q = [q for i, q in enumerate(qtokens) if i not in paired]
+        for i, q in enumerate(qtokens):
+            total += self.weight(etoks[paired[i]]) if i in paired else self.weight(q)
+        align = matched_w / total if total else 0.0
+        qk, ek = " ".join(qtokens), name.norm.key
+        string_sim = max(
+            Indel.normalized_similarity(qk, ek),
+            Indel.normalized_similarity(qk.replace(" ", ""), ek.replace(" ", "")),
+        )
+        score = _W_ALIGN * align + (1 - _W_ALIGN) * string_sim
+        qnum = {t for t in qtokens if any(c.isdigit() for c in t)}
+        enum = {t for t in etoks if any(c.isdigit() for c in t)}
+        numbers = sorted(qnum ^ enum)
+        if numbers:
+            score -= min(_NUMBER_PENALTY * len(numbers), 2 * _NUMBER_PENALTY)
+        order = [paired[i] for i in sorted(paired)]
+        return _Scored(
+            max(0.0, min(1.0, score)),
+            name,
+            query,
+            pairs,
+            qtokens,
+            order == sorted(order),
+            unmatched_q,
+            [e for j, e in enumerate(etoks) if j not in used_e],
+            align,
+            string_sim,
+            numbers,
+        )
+
+    def screen(
+        self,
+        query: Query,
+        *,
+        allowed: Sequence[bool] | None = None,
+        cutoff: float = CUTOFF,
+        limit: int = 10,
+        explain: bool = True,
+    ) -> list[Hit]:
+        """Hits for one query, best first; `allowed[i]` False drops entry i (e.g. not in force)."""
+        qnorm = normalise(query.name)
+        if not qnorm.tokens:
+            return []
+        variants = [qnorm.tokens]
+        reseg = self.resegment(qnorm.tokens)
+        if reseg != qnorm.tokens:
+            variants.append(reseg)
+        best: dict[int, _Scored] = {}
+        for qtokens in variants:
+            for ni in self.candidates(qtokens):
+                name = self.names[ni]
+                if allowed is not None and not allowed[name.entry]:
+                    continue
+                s = self.score_name(qnorm, qtokens, name)
+                prev = best.get(name.entry)
+                if prev is None or s.score > prev.score:
+                    best[name.entry] = s
+        qcountry = (query.country or "").upper() or None
+        qaddress = (
+            frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
+            if query.address
+            else frozenset()
+        )
+        hits: list[Hit] = []
+        for idx, s in best.items():
+            if s.score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+                continue
+            total = s.score
+            country_adj, country_detail = self._country(qcountry, idx)
+            address_adj, address_detail = self._address(qaddress, idx)
+            total = max(0.0, min(1.0, total + country_adj + address_adj))
+            if total < cutoff:
+                continue
+            expl = (
+                self._explain(s, country_adj, country_detail, address_adj, address_detail)
+                if explain
+                else {}
+            )
+            hits.append(Hit(self.entries[idx], total, total >= self.threshold, expl))
+        hits.sort(key=lambda h: (-h.score, h.entry.id))
+        return hits[:limit]
+
+    def _country(self, qcountry: str | None, idx: int) -> tuple[float, str]:
+        listed = self.entry_countries[idx]
+        if not qcountry:
+            return 0.0, "no country given"
+        if not listed:
+            return 0.0, f"query {qcountry}; the entry names no country"
+        if qcountry in listed:
+            return _COUNTRY_MATCH, f"query {qcountry} is a country of the entry: supports"
+        return _COUNTRY_MISMATCH, f"query {qcountry}; entry {', '.join(sorted(listed))}: weakens"
+
+    def _address(self, words: frozenset[str], idx: int) -> tuple[float, str]:
+        if not words:
+            return 0.0, "no address given"
+        listed = self.entry_address_words[idx]
+        if not listed:
+            return 0.0, "the entry has no address"
+        shared = words & listed
+        share = len(shared) / len(words)
+        adj = round(_ADDRESS_MAX * share, 4)
+        return adj, f"{len(shared)} of {len(words)} address words shared" + (
+            f" ({', '.join(sorted(shared)[:6])})" if shared else ""
+        )
+
+    def _explain(
+        self, s: _Scored, c_adj: float, c_detail: str, a_adj: float, a_detail: str
+    ) -> dict[str, dict[str, Any]]:
+        pairs = ", ".join(
+            f"{q}={e}" if sim == 1.0 else f"{q}~{e} ({sim:.2f})" for q, e, sim in s.pairs
+        )
+        detail = pairs or "no word in common"
+        if s.unmatched_query:
+            detail += "; query only: " + ", ".join(s.unmatched_query)
+        if s.unmatched_listed:
+            detail += "; listed only: " + ", ".join(s.unmatched_listed)
+        out: dict[str, dict[str, Any]] = {
+            "name": {
+                "score": round(s.score, 4),
+                "query": s.query.original,
+                "candidate": s.name.text,
+                "candidate_kind": s.name.kind,
+                "detail": f"words: {detail}; alignment {s.align:.2f}, string {s.string_sim:.2f}",
+            },
+            "normalisation": {
+                "score": 0.0,
+                "query": " ".join(s.qtokens),
+                "candidate": s.name.norm.key,
+                "detail": "; ".join(s.query.steps) or "case and punctuation only",
+            },
+            "legal_form": {
+                "score": 0.0,
+                "query": ", ".join(s.query.legal_forms) or None,
+                "candidate": ", ".join(s.name.norm.legal_forms) or None,
+                "detail": "legal forms are set aside: registers and lists write them differently",
+            },
+            "country": {"score": c_adj, "detail": c_detail},
+            "address": {"score": a_adj, "detail": a_detail},
+        }
+        if not s.in_order:
+            out["word_order"] = {"score": 0.0, "detail": "words in a different order (ignored)"}
+        if s.numbers:
+            out["numbers"] = {
+                "score": -min(_NUMBER_PENALTY * len(s.numbers), 2 * _NUMBER_PENALTY),
+                "detail": "numbers on one side only: " + ", ".join(s.numbers),
+            }
+        return out
+
+
+def in_force_mask(entries: Sequence[ListEntry], on: dt.date | None) -> list[bool] | None:
+    if on is None:
+        return None
+    return [e.in_force(on) for e in entries]
