@@ -8,7 +8,7 @@ from typing import Any
 
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.model.items import Item, parse_item
-from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate
+from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, evaluate
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView, load_rulebook
 
 
@@ -99,8 +99,12 @@ class _Evaluator:
         if key in self._memo:
             return self._memo[key]
         self._keep.append(facts)
-        in_force = self.view.get(entry_id)
         result: tuple[Status, Explanation] | None
+        if entry_id.endswith(".*"):
+            result = self._resolve_family(entry_id, facts, kind)
+            self._memo[key] = result
+            return result
+        in_force = self.view.get(entry_id)
         if in_force is None:
             result = None
         else:
@@ -120,6 +124,18 @@ class _Evaluator:
                 result = (explanation.status, explanation)
         self._memo[key] = result
         return result
+
+    def _resolve_family(
+        self, pattern: str, facts: Facts, kind: str | None
+    ) -> tuple[Status, Explanation] | None:
+        """Any entry under a 'prefix.*' reference: met if one is met (Kleene any)."""
+        results = [self.resolve(e, facts, kind) for e in self.view.expand(pattern)]
+        found = [r for r in results if r is not None]
+        if not found:
+            return None
+        status = any_of([r[0] for r in found])
+        shown = [r[1] for r in found if r[0] is not Status.NOT_MET] or [found[0][1]]
+        return status, Explanation(f"any entry under {pattern[:-2]}", status, shown)
 
     def run(self, in_force: InForce, facts: Facts) -> EntryResult:
         version = in_force.version

@@ -15,7 +15,7 @@ import polars as pl
 from chipcontrols.errors import InputError
 from chipcontrols.model.items import Item
 from chipcontrols.model.metrics import FRAME_DERIVATIONS
-from chipcontrols.rulebook.conditions import ContainsEntry, Node
+from chipcontrols.rulebook.conditions import AnyOf, ContainsEntry, Node
 from chipcontrols.rulebook.rulebook import Rulebook, RulebookView, load_rulebook
 from chipcontrols.rulebook.vectorised import contains_column, status_expr, to_expr
 
@@ -121,6 +121,9 @@ def classify_frame(
         part = frame.filter(pl.col("kind") == kind)
 
         def lookup(entry_id: str, kind: str = kind) -> Node | None:
+            if entry_id.endswith(".*"):
+                found = [n for e in view.expand(entry_id) if (n := lookup(e)) is not None]
+                return AnyOf(tuple(found)) if found else None
             in_force = view.get(entry_id)
             if in_force is None or kind not in in_force.entry.applies_to:
                 return None

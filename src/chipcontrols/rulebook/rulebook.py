@@ -12,10 +12,12 @@ from pathlib import Path
 from chipcontrols.errors import InputError, LawError, NotFoundError
 from chipcontrols.rulebook.conditions import Compare, ContainsEntry, Node, Ref
 from chipcontrols.rulebook.schema import (
+    DatedList,
     Entry,
     Kind,
     Parameter,
     Version,
+    parse_list_file,
     parse_parameter_file,
     parse_rule_file,
 )
@@ -41,10 +43,12 @@ class Rulebook:
         parameters: dict[str, Parameter],
         entries: dict[str, Entry],
         version: str,
+        lists: dict[str, DatedList] | None = None,
     ) -> None:
         self.kinds = kinds
         self.parameters = parameters
         self.entries = entries
+        self.lists = lists or {}
         self.version = version
         self._validate()
         effective = [v.effective for e in entries.values() for v in e.versions]
@@ -70,6 +74,11 @@ class Rulebook:
 
     def _check_node(self, node: Node, entry: Entry, *, loc: str) -> None:
         if isinstance(node, Ref | ContainsEntry):
+            if node.entry_id.endswith(".*"):
+                prefix = node.entry_id[:-1]
+                if not any(e.startswith(prefix) for e in self.entries):
+                    raise LawError(f"no entry matches {node.entry_id!r}", loc=loc)
+                return
             if node.entry_id not in self.entries:
                 raise LawError(f"condition refers to unknown entry {node.entry_id!r}", loc=loc)
             return
@@ -152,6 +161,13 @@ class Rulebook:
             )
         return as_of
 
+    def members(self, list_id: str, as_of: dt.date) -> frozenset[str]:
+        """Members of a dated list (e.g. a Country Group) on a date."""
+        try:
+            return self.lists[list_id].members_at(as_of)
+        except KeyError:
+            raise LawError(f"no list {list_id!r} in the rulebook") from None
+
     def at(self, as_of: dt.date) -> RulebookView:
         self.check_date(as_of)
         view = self._views.get(as_of)
@@ -201,6 +217,13 @@ class RulebookView:
     def get(self, entry_id: str) -> InForce | None:
         return self.in_force.get(entry_id)
 
+    def expand(self, entry_id: str) -> list[str]:
+        """Entry ids in force that a reference names: one id, or all under 'prefix.*'."""
+        if entry_id.endswith(".*"):
+            prefix = entry_id[:-1]
+            return sorted(e for e in self.in_force if e.startswith(prefix))
+        return [entry_id] if entry_id in self.in_force else []
+
 
 # ------------------------------------------------------------------ loading
 
@@ -230,6 +253,7 @@ def load_rulebook_from(root: Path) -> Rulebook:
     kinds: dict[str, Kind] = {}
     params: dict[str, Parameter] = {}
     entries: dict[str, Entry] = {}
+    lists: dict[str, DatedList] = {}
     for path in _law_files(root):
         rel = path.relative_to(root).as_posix()
         raw = load_yaml_file(path, error=LawError)
@@ -246,6 +270,12 @@ def load_rulebook_from(root: Path) -> Rulebook:
             kinds.update(new_kinds)
             params.update(new_params)
             continue
+        if isinstance(raw, dict) and "lists" in raw:
+            for dated in parse_list_file(raw, loc=rel):
+                if dated.id in lists:
+                    raise LawError(f"list id {dated.id!r} is defined twice", loc=rel)
+                lists[dated.id] = dated
+            continue
         for entry in parse_rule_file(raw, loc=rel):
             if entry.id in entries:
                 raise LawError(
@@ -260,7 +290,7 @@ def load_rulebook_from(root: Path) -> Rulebook:
                     f"parameter {param.name!r} names unknown kind {kind!r}",
                     loc="parameters/",
                 )
-    return Rulebook(kinds, params, entries, content_hash(root))
+    return Rulebook(kinds, params, entries, content_hash(root), lists)
 
 
 @cache

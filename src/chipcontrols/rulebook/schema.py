@@ -46,6 +46,36 @@ class Source:
     url: str | None
 
 
+EFFECT_VERDICTS = (
+    "not_subject",
+    "subject",
+    "no_licence_required",
+    "licence_required",
+    "licence_exception_available",
+    "prohibited",
+    "notification_required",
+)
+REVIEW_POLICIES = (
+    "approval",
+    "case_by_case",
+    "presumption_of_approval",
+    "presumption_of_denial",
+    "denial",
+    "as_listed",
+)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What a met rule of a procedure decides (licence rules, review policies, exceptions)."""
+
+    step: str
+    verdict: str | None = None
+    review_policy: str | None = None
+    reason_for_control: str | None = None
+    exceptions: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Version:
     effective: dt.date
@@ -58,6 +88,9 @@ class Version:
     not_formalised: str | None = None
     notes: str | None = None
     condition: Node | None = None
+    effect: Effect | None = None
+    not_enforced_from: dt.date | None = None
+    not_enforced_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,7 +244,32 @@ _VERSION_KEYS = (
     "not_formalised",
     "notes",
     "condition",
+    "effect",
+    "not_enforced",
 )
+
+
+def _parse_effect(raw: Any, *, loc: str) -> Effect:
+    _keys(
+        raw,
+        loc=loc,
+        required=("step",),
+        optional=("verdict", "review_policy", "reason_for_control", "exceptions"),
+    )
+    verdict = raw.get("verdict")
+    policy = raw.get("review_policy")
+    exceptions = raw.get("exceptions") or []
+    return Effect(
+        step=_str(raw["step"], loc=f"{loc}.step", pattern=_NAME),
+        verdict=None
+        if verdict is None
+        else _choice(verdict, EFFECT_VERDICTS, loc=f"{loc}.verdict"),
+        review_policy=None
+        if policy is None
+        else _choice(policy, REVIEW_POLICIES, loc=f"{loc}.review_policy"),
+        reason_for_control=_opt_str(raw.get("reason_for_control"), loc=f"{loc}.reason_for_control"),
+        exceptions=tuple(_str(e, loc=f"{loc}.exceptions[{i}]") for i, e in enumerate(exceptions)),
+    )
 
 
 def _parse_version(raw: Any, *, loc: str) -> Version:
@@ -234,7 +292,21 @@ def _parse_version(raw: Any, *, loc: str) -> Version:
         if raw.get("condition") is None:
             raise LawError("a version in force needs a 'condition'", loc=loc)
         condition = parse_condition(raw["condition"], loc=f"{loc}.condition")
+    effect = (
+        None if raw.get("effect") is None else _parse_effect(raw["effect"], loc=f"{loc}.effect")
+    )
+    not_enforced_from: dt.date | None = None
+    not_enforced_reason: str | None = None
+    if raw.get("not_enforced") is not None:
+        _keys(
+            raw["not_enforced"], loc=f"{loc}.not_enforced", required=("from", "reason"), optional=()
+        )
+        not_enforced_from = _date(raw["not_enforced"]["from"], loc=f"{loc}.not_enforced.from")
+        not_enforced_reason = _str(raw["not_enforced"]["reason"], loc=f"{loc}.not_enforced.reason")
     return Version(
+        effect=effect,
+        not_enforced_from=not_enforced_from,
+        not_enforced_reason=not_enforced_reason,
         effective=_date(raw["effective"], loc=f"{loc}.effective"),
         published=None
         if raw.get("published") is None
@@ -307,3 +379,123 @@ def parse_rule_file(raw: Any, *, loc: str) -> list[Entry]:
             )
         )
     return entries
+
+
+# ---------------------------------------------------------------- list files
+
+
+@dataclass(frozen=True)
+class ListVersion:
+    effective: dt.date
+    source: Source
+    text: str
+    members: frozenset[str]
+    status: str = "in_force"
+    published: dt.date | None = None
+    amended_by: str | None = None
+    confidence: str = "high"
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class DatedList:
+    id: str
+    name: str
+    family: str
+    jurisdiction: str
+    instrument: str
+    versions: tuple[ListVersion, ...]
+    file: str
+
+    def version_at(self, as_of: dt.date) -> ListVersion | None:
+        current: ListVersion | None = None
+        for version in self.versions:
+            if version.effective > as_of:
+                break
+            if version.status != "announced":
+                current = version
+        if current is None or current.status == "removed":
+            return None
+        return current
+
+    def members_at(self, as_of: dt.date) -> frozenset[str]:
+        version = self.version_at(as_of)
+        return version.members if version else frozenset()
+
+
+def parse_list_file(raw: Any, *, loc: str) -> list[DatedList]:
+    _keys(
+        raw,
+        loc=loc,
+        required=("id", "jurisdiction", "instrument", "title", "lists"),
+        optional=("notes",),
+    )
+    family = _str(raw["id"], loc=f"{loc}:id", pattern=_ID)
+    jurisdiction = _str(raw["jurisdiction"], loc=f"{loc}:jurisdiction", pattern=_JURISDICTION)
+    instrument = _str(raw["instrument"], loc=f"{loc}:instrument")
+    if not isinstance(raw["lists"], list) or not raw["lists"]:
+        raise LawError("'lists' must be a non-empty list", loc=f"{loc}:lists")
+    out: list[DatedList] = []
+    for i, body in enumerate(raw["lists"]):
+        here = f"{loc}:lists[{i}]"
+        _keys(body, loc=here, required=("id", "name", "versions"), optional=("notes",))
+        list_id = _str(body["id"], loc=f"{here}.id", pattern=_ID)
+        if not list_id.startswith(family + "."):
+            raise LawError(f"list id {list_id!r} must start with '{family}.'", loc=f"{here}.id")
+        here = f"{loc}:{list_id}"
+        versions: list[ListVersion] = []
+        if not isinstance(body["versions"], list) or not body["versions"]:
+            raise LawError("'versions' must be a non-empty list", loc=f"{here}.versions")
+        for j, v in enumerate(body["versions"]):
+            vloc = f"{here}.versions[{j}]"
+            _keys(
+                v,
+                loc=vloc,
+                required=("effective", "source", "text"),
+                optional=("members", "status", "published", "amended_by", "confidence", "notes"),
+            )
+            _keys(v["source"], loc=f"{vloc}.source", required=("citation",), optional=("url",))
+            status = _choice(v.get("status", "in_force"), STATUSES, loc=f"{vloc}.status")
+            members = v.get("members") or []
+            if status != "removed" and not members:
+                raise LawError("a list version needs 'members'", loc=vloc)
+            versions.append(
+                ListVersion(
+                    effective=_date(v["effective"], loc=f"{vloc}.effective"),
+                    source=Source(
+                        _str(v["source"]["citation"], loc=f"{vloc}.source.citation"),
+                        _opt_str(v["source"].get("url"), loc=f"{vloc}.source.url"),
+                    ),
+                    text=_str(v["text"], loc=f"{vloc}.text"),
+                    members=frozenset(
+                        _str(m, loc=f"{vloc}.members[{k}]") for k, m in enumerate(members)
+                    ),
+                    status=status,
+                    published=None
+                    if v.get("published") is None
+                    else _date(v["published"], loc=f"{vloc}.published"),
+                    amended_by=_opt_str(v.get("amended_by"), loc=f"{vloc}.amended_by"),
+                    confidence=_choice(
+                        v.get("confidence", "high"), CONFIDENCE, loc=f"{vloc}.confidence"
+                    ),
+                    notes=_opt_str(v.get("notes"), loc=f"{vloc}.notes"),
+                )
+            )
+        for j in range(1, len(versions)):
+            if versions[j].effective <= versions[j - 1].effective:
+                raise LawError(
+                    "versions must be sorted by effective date, strictly increasing",
+                    loc=f"{here}.versions[{j}].effective",
+                )
+        out.append(
+            DatedList(
+                id=list_id,
+                name=_str(body["name"], loc=f"{here}.name"),
+                family=family,
+                jurisdiction=jurisdiction,
+                instrument=instrument,
+                versions=tuple(versions),
+                file=loc,
+            )
+        )
+    return out
