@@ -3,7 +3,7 @@
 | variable | default | meaning |
 |---|---|---|
 | CHIPCONTROLS_HOME | ~/.chipcontrols | data directory: list snapshots, the embedded database |
-| CHIPCONTROLS_DATABASE_URL | sqlite:///$CHIPCONTROLS_HOME/chipcontrols.db | SQLAlchemy URL; PostgreSQL for teams |
+| CHIPCONTROLS_DATABASE_URL | SQLite file chipcontrols.db in the home | PostgreSQL for teams |
 | CHIPCONTROLS_MAX_BODY_BYTES | 1048576 | largest request body the API accepts |
 | CHIPCONTROLS_HOST / CHIPCONTROLS_PORT | 127.0.0.1 / 8000 | where `chipcontrols serve` listens |
 | CHIPCONTROLS_SESSION_HOURS | 12 | lifetime of a web sign-in |

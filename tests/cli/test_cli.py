@@ -109,7 +109,7 @@ def test_bad_item_is_one_line_exit_2(tmp_path: Path, case: str) -> None:
     ("as_of", "message"),
     [
         ("2023/11/17", "write YYYY-MM-DD"),
-        ("2021-01-01", "before the earliest law"),
+        ("1990-01-01", "before the earliest law"),
         ("2023-02-30", "write YYYY-MM-DD"),
     ],
 )

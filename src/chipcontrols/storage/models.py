@@ -88,7 +88,8 @@ class PartyRow(Base):
     """A party under watch: screened once, screened again when a list changes."""
 
     __tablename__ = "parties"
-    key: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(Text)
     name: Mapped[str] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -97,7 +98,8 @@ class PartyRow(Base):
 
 class SeenHitRow(Base):
     __tablename__ = "seen_hits"
-    party_key: Mapped[str] = mapped_column(String(1100), primary_key=True)
+    party_key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    party_key: Mapped[str] = mapped_column(Text)
     entry_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     entry_hash: Mapped[str] = mapped_column(String(64))
     snapshot_id: Mapped[str] = mapped_column(String(40))
@@ -111,7 +113,8 @@ class HitRow(Base):
     __tablename__ = "hits"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     record_id: Mapped[str] = mapped_column(String(24), ForeignKey("records.id"), index=True)
-    party_key: Mapped[str] = mapped_column(String(1100), index=True)
+    party_key_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    party_key: Mapped[str] = mapped_column(Text)
     party_name: Mapped[str] = mapped_column(Text)
     party_country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     party_document: Mapped[str] = mapped_column(Text)
@@ -128,9 +131,10 @@ class JudgementRow(Base):
     """An analyst's decision on a hit; never updated, the latest per (party, entry) holds."""
 
     __tablename__ = "judgements"
-    __table_args__ = (Index("ix_judgements_pair", "party_key", "entry_id", "id"),)
+    __table_args__ = (Index("ix_judgements_pair", "party_key_sha256", "entry_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    party_key: Mapped[str] = mapped_column(String(1100))
+    party_key_sha256: Mapped[str] = mapped_column(String(64))
+    party_key: Mapped[str] = mapped_column(Text)
     party_name: Mapped[str] = mapped_column(Text)
     entry_id: Mapped[str] = mapped_column(String(200))
     entry_hash: Mapped[str] = mapped_column(String(64))
