@@ -160,19 +160,20 @@ ABBREVIATE = {
     "institute": "Inst",
 }
 LEGAL_SWAPS = [
-    (r"\bCO\.?,? LTD\.?", "COMPANY LIMITED"),
-    (r"\bCOMPANY LIMITED\b", "CO., LTD."),
-    (r"\bLIMITED\b", "LTD"),
-    (r"\bLTD\.?", "LIMITED"),
-    (r"\bL\.?L\.?C\.?", "LIMITED LIABILITY COMPANY"),
-    (r"\bINC\.?", "INCORPORATED"),
-    (r"\bCORP(ORATION)?\.?", "COMPANY"),
-    (r"\bS\.?A\.?\b", "SA DE CV"),
-    (r"\bGMBH\b", "AG"),
-    (r"\bJSC\b", "OJSC"),
+    (r"\bCO\.?,? LTD\.?$", "COMPANY LIMITED"),
+    (r"\bCOMPANY LIMITED$", "CO., LTD."),
+    (r"\bLIMITED$", "LTD"),
+    (r"\bLTD\.?$", "LIMITED"),
+    (r"\bL\.?L\.?C\.?$", "LIMITED LIABILITY COMPANY"),
+    (r"\bINC\.?$", "INCORPORATED"),
+    (r"\bCORP(ORATION)?\.?$", "COMPANY"),
+    (r"\bS\.A\.$", "SA DE CV"),
+    (r"\bGMBH$", "AG"),
+    (r"\bJSC$", "OJSC"),
 ]
 LEGAL_DROP = re.compile(
-    r",?\s*\b(CO\.?,? LTD\.?|COMPANY LIMITED|LIMITED|LTD\.?|L\.?L\.?C\.?|INC\.?|CORP(ORATION)?\.?|"
+    r",?\s*\b(CO\.?,? LTD\.?|COMPANY LIMITED|LIMITED LIABILITY COMPANY|LIMITED|LTD\.?|"
+    r"L\.?L\.?C\.?|INC\.?|CORP(ORATION)?\.?|S\.?A\.? DE C\.?V\.?|S\. DE R\.L\.( DE C\.V\.)?|"
     r"S\.?A\.?|GMBH|JSC|OJSC|CJSC|PJSC|PLC|CO\.)$",
     re.I,
 )
@@ -188,13 +189,18 @@ class Case:
 
 
 def _syllables() -> dict[str, str]:
-    """One character per pinyin syllable, among characters with a single reading."""
+    """One common character (GB 2312 level 1) per pinyin syllable, of a single reading."""
     table: dict[str, str] = {}
-    for cp in range(0x4E00, 0x9FA6):
-        ch = chr(cp)
-        readings = pinyin(ch, style=Style.NORMAL, heteronym=True)[0]
-        if len(readings) == 1 and readings[0].isalpha() and readings[0] not in table:
-            table[readings[0]] = ch
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                ch = bytes([hi, lo]).decode("gb2312")
+            except UnicodeDecodeError:
+                continue
+            readings = pinyin(ch, style=Style.NORMAL, heteronym=True)[0]
+            syl = readings[0]
+            if len(readings) == 1 and len(syl) >= 2 and syl.isalpha() and syl not in table:
+                table[syl] = ch
     return table
 
 
@@ -246,6 +252,8 @@ class Variants:
         core = LEGAL_DROP.sub("", name).strip(" ,")
         form = name[len(core) :]
         words = core.split()
+        if "HONG KONG" in core.upper():
+            return name
         if len(words) < 2:
             return name
         for _ in range(5):
@@ -270,11 +278,12 @@ class Variants:
         return " ".join(out)
 
     def hanzi(self, name: str) -> str | None:
-        text = " " + name.lower().replace(",", " ").replace(".", " ") + " "
+        """Pinyin words in characters, generic words translated, other words left in Latin."""
+        text = " ".join(name.lower().replace(",", " ").replace(".", " ").split())
         form = ""
         for key, han in HAN_FORMS.items():
-            if text.rstrip().endswith(" " + key):
-                text = text.rstrip()[: -len(key)]
+            if text.endswith(" " + key):
+                text = text[: -len(key)]
                 form = han
                 break
         out = []
@@ -285,12 +294,13 @@ class Variants:
                 continue
             sylls = _segment(w, self.table)
             if sylls is None or len(sylls) > 4:
-                return None
-            out.append("".join(self.table[s] for s in sylls))
+                out.append(" " + w.upper() + " ")
+                continue
+            out.append("".join(self.table[x] for x in sylls))
             pinyin_words += 1
         if not pinyin_words:
             return None
-        result = "".join(out) + form
+        result = " ".join("".join(out).split()) + form
         return self.s2t.convert(result) if self.rng.random() < 0.5 else result
 
     def pinyin(self, name: str) -> str | None:

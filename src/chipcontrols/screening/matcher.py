@@ -38,7 +38,8 @@ from chipcontrols.screening.names.normalise import NormName, normalise
 VERSION = "name-v1"
 THRESHOLD = 0.80
 CUTOFF = 0.60
-MAX_CANDIDATES = 40
+MAX_CANDIDATES = 25
+_MIN_BOUND = 0.3  # blocking bound below which a name cannot reach the cutoff
 TOKEN_MIN_SIM = 0.7
 _W_ALIGN = 0.75
 _NUMBER_PENALTY = 0.15
@@ -55,6 +56,15 @@ class IndexedName:
     text: str
     kind: str  # name | alias | acronym
     norm: NormName
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryForm:
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]
+    key: str
+    compact: str
+    numbers: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -105,12 +115,11 @@ def entry_names(entry: ListEntry) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for i, text in enumerate(entry.all_names()):
         kind = "name" if i == 0 else "alias"
-        acronyms = _ACRONYM_RE.findall(text)
+        out.append((text, kind))
+        acronyms = [a for a in _ACRONYM_RE.findall(text) if len(a) >= 3]
         if acronyms:
             out.append((_ACRONYM_RE.sub(" ", text), kind))
             out.extend((a, "acronym") for a in acronyms)
-        else:
-            out.append((text, kind))
     return out
 
 
@@ -163,11 +172,26 @@ class Matcher:
             keys: set[str] = set()
             for t in set(n.norm.tokens):
                 keys.add("w:" + t)
-                if len(t) >= 5 and t not in self._common:
+                if len(t) >= 5:
                     keys.update("d:" + d for d in _deletions(t))
             for k in keys:
                 self.postings[k].append(i)
         self.postings = dict(self.postings)
+        self.n_entry = [n.entry for n in self.names]
+        self.n_tokens = [n.norm.tokens for n in self.names]
+        self.n_weights = [tuple(self.weight(t) for t in n.norm.tokens) for n in self.names]
+        self.n_total = [sum(w) for w in self.n_weights]
+        self.n_key = [n.norm.key for n in self.names]
+        self.n_compact = [n.norm.compact for n in self.names]
+        self.n_numbers = [
+            frozenset(t for t in n.norm.tokens if any(c.isdigit() for c in t)) for n in self.names
+        ]
+        self.n_positions: list[dict[str, tuple[int, ...]]] = []
+        for toks in self.n_tokens:
+            pos: dict[str, list[int]] = defaultdict(list)
+            for j, t in enumerate(toks):
+                pos[t].append(j)
+            self.n_positions.append({t: tuple(v) for t, v in pos.items()})
         self.entry_countries = [frozenset(e.countries) for e in self.entries]
         self.entry_address_words = [self._address_words(e) for e in self.entries]
 
@@ -223,90 +247,147 @@ class Matcher:
                         return [left, *rest]
         return [token]
 
-    def candidates(self, tokens: Sequence[str], limit: int = MAX_CANDIDATES) -> list[int]:
-        """Names sharing a word (or a word one edit away) with the query, best first."""
+    def candidates(self, q: _QueryForm, limit: int = MAX_CANDIDATES) -> list[int]:
+        """Names sharing a word (or a word one edit away) with the query, best first.
+
+        Each name's blocking score is a Dice bound on the word alignment; names far below
+        what a match needs are not scored.
+        """
         scores: dict[int, float] = defaultdict(float)
-        informative = [t for t in set(tokens) if t not in self._common]
-        use = informative or list(set(tokens))
-        for t in use:
-            w = self.weight(t)
+        tokens = q.tokens
+        informative = [i for i, t in enumerate(tokens) if t not in self._common]
+        use = informative or range(len(tokens))
+        seen_tokens: set[str] = set()
+        for i in use:
+            t = tokens[i]
+            if t in seen_tokens:
+                continue
+            seen_tokens.add(t)
+            w = q.weights[i]
             hit: set[int] = set()
-            keys = ["w:" + t]
-            if len(t) >= 4 and t not in self._common:
-                keys.append("d:" + t)
+            p = self.postings.get("w:" + t)
+            if p:
+                hit.update(p)
+            if len(t) >= 4 and t not in self._common and t.isalpha():
+                keys = ["d:" + t]
                 for d in _deletions(t):
                     keys.append("w:" + d)
                     if len(t) >= 5:
                         keys.append("d:" + d)
-            for k in keys:
-                p = self.postings.get(k)
-                if p:
-                    hit.update(p)
-            for i in hit:
-                scores[i] += w
+                for k in keys:
+                    p = self.postings.get(k)
+                    if p:
+                        hit.update(p)
+            for ni in hit:
+                scores[ni] += w
         if not scores:
             return []
-        best = sorted(scores.items(), key=lambda kv: -kv[1])[:limit]
-        return [i for i, _ in best]
+        wq = sum(q.weights)
+        totals = self.n_total
+        bound = [(2 * s / (wq + totals[ni]), ni) for ni, s in scores.items()]
+        bound = [b for b in bound if b[0] >= _MIN_BOUND]
+        bound.sort(reverse=True)
+        return [ni for _, ni in bound[:limit]]
 
     # ------------------------------------------------------------------ scoring
 
-    def _token_sim(self, a: str, b: str) -> float:
-        if a == b:
-            return 1.0
-        if a.isdigit() or b.isdigit():
-            return 0.0
-        if min(len(a), len(b)) < 4:
-            return 0.0
-        sim = OSA.normalized_similarity(a, b)
-        return sim if sim >= TOKEN_MIN_SIM else 0.0
-
-    def score_name(self, query: NormName, qtokens: tuple[str, ...], name: IndexedName) -> _Scored:
-        etoks = name.norm.tokens
-        pairs: list[tuple[str, str, float]] = []
-        cells = []
-        for i, q in enumerate(qtokens):
-            for j, e in enumerate(etoks):
-                s = self._token_sim(q, e)
-                if s > 0:
-                    cells.append((s, i, j))
-        cells.sort(reverse=True)
-        paired: dict[int, int] = {}
-        used_e: set[int] = set()
-        matched_w = 0.0
-        for sim, i, j in cells:
-            if i in paired or j in used_e:
-                continue
-            paired[i] = j
-            used_e.add(j)
-            pairs.append((qtokens[i], etoks[j], sim))
-            matched_w += 2 * self.weight(etoks[j]) * sim
-        total = sum(self.weight(e) for e in etoks)
-        unmatched_q = [q for i, q in enumerate(qtokens) if i not in paired]
-        for i, q in enumerate(qtokens):
-            total += self.weight(etoks[paired[i]]) if i in paired else self.weight(q)
-        align = matched_w / total if total else 0.0
-        qk, ek = " ".join(qtokens), name.norm.key
+    def _core(
+        self, q: _QueryForm, ni: int
+    ) -> tuple[float, dict[int, tuple[int, float]], float, float, list[str]]:
+        """(score, pairs query index -> (listed index, similarity), alignment, string, numbers)."""
+        qtokens = q.tokens
+        etoks = self.n_tokens[ni]
+        ew = self.n_weights[ni]
+        positions = self.n_positions[ni]
+        paired: dict[int, tuple[int, float]] = {}
+        used: set[int] = set()
+        loose: list[int] = []
+        for i, t in enumerate(qtokens):
+            for j in positions.get(t, ()):
+                if j not in used:
+                    paired[i] = (j, 1.0)
+                    used.add(j)
+                    break
+            else:
+                loose.append(i)
+        if loose and len(used) < len(etoks):
+            cells = []
+            for i in loose:
+                t = qtokens[i]
+                lt = len(t)
+                if lt < 4 or not t.isalpha():
+                    continue
+                for j, e in enumerate(etoks):
+                    if j in used:
+                        continue
+                    le = len(e)
+                    if (
+                        le < 4
+                        or abs(le - lt) > (1 - TOKEN_MIN_SIM) * max(le, lt)
+                        or not e.isalpha()
+                    ):
+                        continue
+                    sim = OSA.normalized_similarity(t, e, score_cutoff=TOKEN_MIN_SIM)
+                    if sim:
+                        cells.append((sim, i, j))
+            cells.sort(reverse=True)
+            for sim, i, j in cells:
+                if i in paired or j in used:
+                    continue
+                paired[i] = (j, sim)
+                used.add(j)
+        matched = 0.0
+        total = self.n_total[ni]
+        qw = q.weights
+        for i in range(len(qtokens)):
+            pair = paired.get(i)
+            if pair is None:
+                total += qw[i]
+            else:
+                w = ew[pair[0]]
+                total += w
+                matched += 2 * w * pair[1]
+        align = matched / total if total else 0.0
         string_sim = max(
-            Indel.normalized_similarity(qk, ek),
-            Indel.normalized_similarity(qk.replace(" ", ""), ek.replace(" ", "")),
+            Indel.normalized_similarity(q.key, self.n_key[ni]),
+            Indel.normalized_similarity(q.compact, self.n_compact[ni]),
         )
         score = _W_ALIGN * align + (1 - _W_ALIGN) * string_sim
-        qnum = {t for t in qtokens if any(c.isdigit() for c in t)}
-        enum = {t for t in etoks if any(c.isdigit() for c in t)}
-        numbers = sorted(qnum ^ enum)
-        if numbers:
-            score -= min(_NUMBER_PENALTY * len(numbers), 2 * _NUMBER_PENALTY)
-        order = [paired[i] for i in sorted(paired)]
+        numbers: list[str] = []
+        if q.numbers or self.n_numbers[ni]:
+            numbers = sorted(q.numbers ^ self.n_numbers[ni])
+            if numbers:
+                score -= min(_NUMBER_PENALTY * len(numbers), 2 * _NUMBER_PENALTY)
+        return round(max(0.0, min(1.0, score)), 6), paired, align, string_sim, numbers
+
+    def _query_form(self, tokens: tuple[str, ...]) -> _QueryForm:
+        key = " ".join(tokens)
+        return _QueryForm(
+            tokens,
+            tuple(self.weight(t) for t in tokens),
+            key,
+            key.replace(" ", ""),
+            frozenset(t for t in tokens if any(c.isdigit() for c in t)),
+        )
+
+    def score_name(self, query: NormName, qtokens: tuple[str, ...], name_index: int) -> _Scored:
+        """The full comparison of a query with one listed name, for explanations."""
+        q = self._query_form(qtokens)
+        score, paired, align, string_sim, numbers = self._core(q, name_index)
+        name = self.names[name_index]
+        etoks = self.n_tokens[name_index]
+        pairs = [(qtokens[i], etoks[j], sim) for i, (j, sim) in sorted(paired.items())]
+        used = {j for j, _ in paired.values()}
+        order = [paired[i][0] for i in sorted(paired)]
         return _Scored(
-            max(0.0, min(1.0, score)),
+            score,
             name,
             query,
             pairs,
             qtokens,
             order == sorted(order),
-            unmatched_q,
-            [e for j, e in enumerate(etoks) if j not in used_e],
+            [t for i, t in enumerate(qtokens) if i not in paired],
+            [e for j, e in enumerate(etoks) if j not in used],
             align,
             string_sim,
             numbers,
@@ -329,16 +410,17 @@ class Matcher:
         reseg = self.resegment(qnorm.tokens)
         if reseg != qnorm.tokens:
             variants.append(reseg)
-        best: dict[int, _Scored] = {}
+        best: dict[int, tuple[float, int, tuple[str, ...]]] = {}
         for qtokens in variants:
-            for ni in self.candidates(qtokens):
-                name = self.names[ni]
-                if allowed is not None and not allowed[name.entry]:
+            form = self._query_form(qtokens)
+            for ni in self.candidates(form):
+                entry = self.n_entry[ni]
+                if allowed is not None and not allowed[entry]:
                     continue
-                s = self.score_name(qnorm, qtokens, name)
-                prev = best.get(name.entry)
-                if prev is None or s.score > prev.score:
-                    best[name.entry] = s
+                score = self._core(form, ni)[0]
+                prev = best.get(entry)
+                if prev is None or score > prev[0]:
+                    best[entry] = (score, ni, qtokens)
         qcountry = (query.country or "").upper() or None
         qaddress = (
             frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
@@ -346,17 +428,23 @@ class Matcher:
             else frozenset()
         )
         hits: list[Hit] = []
-        for idx, s in best.items():
-            if s.score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+        for idx, (score, ni, qtokens) in best.items():
+            if score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
                 continue
-            total = s.score
+            total = score
             country_adj, country_detail = self._country(qcountry, idx)
             address_adj, address_detail = self._address(qaddress, idx)
-            total = max(0.0, min(1.0, total + country_adj + address_adj))
+            total = round(max(0.0, min(1.0, total + country_adj + address_adj)), 6)
             if total < cutoff:
                 continue
             expl = (
-                self._explain(s, country_adj, country_detail, address_adj, address_detail)
+                self._explain(
+                    self.score_name(qnorm, qtokens, ni),
+                    country_adj,
+                    country_detail,
+                    address_adj,
+                    address_detail,
+                )
                 if explain
                 else {}
             )

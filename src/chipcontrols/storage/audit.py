@@ -240,7 +240,7 @@ def verify(session: Session, *, expect_head: str | None = None) -> Verification:
     return result
 
 
-_SUBJECT_ACTIONS = {"classify", "screen", "determine", "assess", "judge"}
+_SUBJECT_ACTIONS = {"classify", "screen", "determine", "assess", "check", "judge"}
 
 
 def _check_subjects(session: Session, logged: dict[str, str], result: Verification) -> None:

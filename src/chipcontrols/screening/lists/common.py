@@ -170,16 +170,19 @@ def slug(text: str) -> str:
 
 def unique_ids(entries: list[ListEntry]) -> list[ListEntry]:
     """Keep ids unique within a file: a repeated id gets a content-derived suffix."""
-    seen: dict[str, int] = {}
-    out: list[ListEntry] = []
     from dataclasses import replace
 
+    taken: set[str] = set()
+    out: list[ListEntry] = []
     for entry in entries:
-        if entry.id in seen:
-            seen[entry.id] += 1
-            entry = replace(entry, id=f"{entry.id}~{entry.content_hash()[2:10]}")
-        else:
-            seen[entry.id] = 0
+        if entry.id in taken:
+            base = f"{entry.id}~{entry.content_hash()[2:10]}"
+            new_id, n = base, 1
+            while new_id in taken:
+                n += 1
+                new_id = f"{base}-{n}"
+            entry = replace(entry, id=new_id)
+        taken.add(entry.id)
         out.append(entry)
     return out
 

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from opencc import OpenCC
 from pypinyin import lazy_pinyin
+from rapidfuzz.distance import OSA
 from unidecode import unidecode
 
 from chipcontrols.screening.names.glossary import (
@@ -41,6 +42,8 @@ _APOSTROPHE_RE = re.compile(r"['’‘`´]")
 _NON_WORD_RE = re.compile(r"[^a-z0-9&]+")
 _HAN_VOCAB = sorted({**HAN_WORDS, **{k: "" for k in HAN_LEGAL_FORMS}}, key=len, reverse=True)
 _MAX_PHRASE = max(len(k.split()) for k in (*LEGAL_FORMS, *LEGAL_FORMS_AT_END))
+# long legal-form words recognised through a typo ('COMAPNY', 'LIMITTED')
+_LEGAL_WORDS = {k: v for k, v in LEGAL_FORMS.items() if " " not in k and len(k) >= 7}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,7 @@ def _han_words(run: str, words: list[str], forms: list[str]) -> None:
         for word in _HAN_VOCAB:
             if run.startswith(word, i):
                 if pending:
-                    words.append("".join(lazy_pinyin(pending)).lower())
+                    _romanise(pending, words)
                     pending = ""
                 if word in HAN_LEGAL_FORMS:
                     forms.extend(HAN_LEGAL_FORMS[word])
@@ -147,7 +150,15 @@ def _han_words(run: str, words: list[str], forms: list[str]) -> None:
             pending += run[i]
             i += 1
     if pending:
-        words.append("".join(lazy_pinyin(pending)).lower())
+        _romanise(pending, words)
+
+
+def _romanise(han: str, words: list[str]) -> None:
+    """Hanyu Pinyin without tones, as one word; characters without a reading transliterated."""
+    text = "".join(lazy_pinyin(han, errors=lambda chars: unidecode(chars))).lower()
+    word = _NON_WORD_RE.sub("", text).replace("&", "")
+    if word:
+        words.append(word)
 
 
 def _fold(words: list[str], forms: list[str], steps: list[str]) -> list[str]:
@@ -191,6 +202,8 @@ def _fold(words: list[str], forms: list[str], steps: list[str]) -> list[str]:
                 hit = (size, LEGAL_FORMS_AT_START[phrase])
             if hit:
                 break
+        if not hit and len(expanded[i]) >= 7 and (i > 0 or n == 1):
+            hit = _misspelt_form(expanded[i])
         if hit:
             forms.extend(hit[1])
             i += hit[0]
@@ -202,6 +215,18 @@ def _fold(words: list[str], forms: list[str], steps: list[str]) -> list[str]:
         while out and out[-1] == "and":  # "GmbH & Co. KG"
             out.pop()
     return out
+
+
+def _misspelt_form(word: str) -> tuple[int, tuple[str, ...]] | None:
+    if not word.isalpha() or word in _NOT_FORMS:
+        return None
+    for form, classes in _LEGAL_WORDS.items():
+        if OSA.normalized_similarity(word, form, score_cutoff=0.8):
+            return 1, classes
+    return None
+
+
+_NOT_FORMS = frozenset({"limiter", "compact", "compare", "compass", "compaq", "accompany"})
 
 
 def _stem(word: str) -> str:

@@ -1,0 +1,199 @@
+"""Screening quality and speed: chipcontrols `name-v1` against nomenklatura, same run, same data.
+
+    python bench/screening_bench.py [--seed 7] [--entities 500] [--people 150]
+
+List: the OFAC SDN file on disk (shared/data/lists/.../sdn.csv with add.csv and alt.csv).
+Queries: bench/screening_data.py. A query is one screening decision:
+  positive, its entry matched                        -> true positive
+  positive, its entry not matched, another matched   -> false positive and false negative
+  positive, nothing matched                          -> false negative
+  negative, anything matched                         -> false positive
+Each matcher at its default threshold: name-v1 0.80; nomenklatura logic-v2 0.70 (yente's
+default). nomenklatura gets its own candidate index (nomenklatura.blocker.Index, DuckDB),
+built before timing, as ours is; queries per second cover candidate search and scoring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from screening_data import SDN_FILE, Case, build_cases  # noqa: E402
+
+from chipcontrols.screening.matcher import THRESHOLD, VERSION, Matcher, Query  # noqa: E402
+from chipcontrols.screening.model import ListEntry  # noqa: E402
+
+NK_THRESHOLD = 0.70
+Decide = Callable[[Sequence[Case]], list[set[str]]]
+
+
+def ours(entries: list[ListEntry]) -> tuple[Decide, float]:
+    t0 = time.perf_counter()
+    m = Matcher(entries)
+    build = time.perf_counter() - t0
+
+    def run(cases: Sequence[Case]) -> list[set[str]]:
+        out = []
+        for c in cases:
+            hits = m.screen(Query(c.query, c.country))
+            out.append({h.entry.id for h in hits if h.match})
+        return out
+
+    return run, build
+
+
+def nomenklatura(entries: list[ListEntry]) -> tuple[Decide, float]:
+    from followthemoney import Dataset, StatementEntity
+    from nomenklatura.blocker import Index
+    from nomenklatura.matching import LogicV2
+    from nomenklatura.matching.types import ScoringConfig
+    from nomenklatura.resolver import Linker
+    from nomenklatura.store.memory import MemoryStore
+
+    logging.getLogger("nomenklatura").setLevel(logging.WARNING)
+    ds = Dataset.make({"name": "sdn", "title": "OFAC SDN"})
+    qds = Dataset.make({"name": "queries", "title": "queries"})
+    schemas = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
+    schemas["Airplane"] = "Airplane"
+
+    def entity(dataset: Dataset, eid: str, schema: str, names: Sequence[str], countries: Sequence[str], addresses: Sequence[str]) -> StatementEntity:
+        e = StatementEntity(dataset, {"id": eid, "schema": schema})
+        e.add("name", names[0])
+        for a in names[1:]:
+            e.add("alias", a)
+        for c in countries:
+            e.add("country", c.lower())
+        for a in addresses:
+            e.add("address", a)
+        return e
+
+    t0 = time.perf_counter()
+    store = MemoryStore(ds, Linker({}))
+    with store.writer() as w:
+        for x in entries:
+            w.add_entity(
+                entity(ds, x.id, schemas.get(x.schema, "LegalEntity"), x.all_names(), x.countries, [a.full for a in x.addresses])
+            )
+    view = store.view(ds)
+    folder = Path(tempfile.mkdtemp(prefix="nk-index-"))
+    index = Index(view, folder)
+    index.build()
+    build = time.perf_counter() - t0
+    cfg = ScoringConfig.defaults()
+    qschemas = {"Person": "Person", "Organization": "Company"}
+
+    def run(cases: Sequence[Case]) -> list[set[str]]:
+        queries = [
+            entity(qds, f"q{i}", qschemas.get(c.schema, "LegalEntity"), [c.query], [c.country] if c.country else [], [])
+            for i, c in enumerate(cases)
+        ]
+        found: dict[str, set[str]] = defaultdict(set)
+        by_id = {q.id: q for q in queries}
+        for qid, candidates in index.match_entities(queries):
+            q = by_id[qid.id]
+            for cid, _ in candidates:
+                e = view.get_entity(cid.id)
+                if e is not None and LogicV2.compare(q, e, cfg).score >= NK_THRESHOLD:
+                    found[q.id].add(cid.id)
+        return [found.get(f"q{i}", set()) for i in range(len(cases))]
+
+    return run, build
+
+
+def evaluate(cases: Sequence[Case], decided: list[set[str]]) -> dict[str, object]:
+    tp = fp = fn = 0
+    per: dict[str, Counter[str]] = defaultdict(Counter)
+    for c, matched in zip(cases, decided, strict=True):
+        v = per[c.variant]
+        v["n"] += 1
+        if c.expected is None:
+            if matched:
+                fp += 1
+                v["fp"] += 1
+        elif c.expected in matched:
+            tp += 1
+            v["tp"] += 1
+        else:
+            fn += 1
+            v["fn"] += 1
+            if matched:
+                fp += 1
+                v["fp"] += 1
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f1, "tp": tp, "fp": fp, "fn": fn, "per_variant": per}
+
+
+def timed(run: Decide, cases: Sequence[Case]) -> tuple[list[set[str]], float]:
+    gc.collect()
+    t0 = time.perf_counter()
+    out = run(cases)
+    return out, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--entities", type=int, default=500)
+    ap.add_argument("--people", type=int, default=150)
+    ap.add_argument("--show-errors", type=int, default=0, help="print N misses and false alarms of ours")
+    args = ap.parse_args()
+
+    entries, cases = build_cases(args.seed, args.entities, args.people)
+    kinds = Counter(c.variant for c in cases)
+    print(f"list: {SDN_FILE} ({len(entries)} entries, {sum(len(e.aliases) for e in entries)} aliases)")
+    print(
+        "note: the only SDN data on disk is this legacy SDN CSV (as published around 2018, entity "
+        "numbers up to 26235); no PyPI package ships a current full SDN file, so it is the list used"
+    )
+    print(f"queries: {len(cases)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
+
+    ours_run, ours_build = ours(entries)
+    nk_run, nk_build = nomenklatura(entries)
+    ours_run(cases[:50])  # warm caches of both sides alike
+    nk_run(cases[:50])
+    ours_out, ours_secs = timed(ours_run, cases)
+    nk_out, nk_secs = timed(nk_run, cases)
+    rows = [
+        (f"chipcontrols {VERSION} (threshold {THRESHOLD})", evaluate(cases, ours_out), ours_secs, ours_build),
+        (f"nomenklatura logic-v2 (threshold {NK_THRESHOLD})", evaluate(cases, nk_out), nk_secs, nk_build),
+    ]
+    print(f"\n{'matcher':<44} {'P':>6} {'R':>6} {'F1':>6} {'q/s':>9} {'index s':>8}")
+    for name, ev, secs, build in rows:
+        print(
+            f"{name:<44} {ev['precision']:6.3f} {ev['recall']:6.3f} {ev['f1']:6.3f} "
+            f"{len(cases) / secs:9.1f} {build:8.2f}"
+        )
+    print("\nper variant (recall for positives; false-alarm rate for negatives): ours | nomenklatura")
+    for kind in sorted(kinds):
+        cells = []
+        for _, ev, _, _ in rows:
+            v = ev["per_variant"][kind]  # type: ignore[index]
+            rate = v["fp"] / v["n"] if kind == "negative" else v["tp"] / v["n"]
+            cells.append(f"{rate:6.3f}")
+        print(f"  {kind:<20} {' | '.join(cells)}  (n={kinds[kind]})")
+    f1_ratio = rows[0][1]["f1"] - rows[1][1]["f1"]  # type: ignore[operator]
+    speed_ratio = nk_secs / ours_secs
+    print(f"\nF1 ours - nomenklatura: {f1_ratio:+.3f}")
+    print(f"throughput ratio ours / nomenklatura: {speed_ratio:.1f}x")
+    if args.show_errors:
+        shown = 0
+        for c, got in zip(cases, ours_out, strict=True):
+            wrong = (c.expected is None and got) or (c.expected is not None and c.expected not in got)
+            if wrong and shown < args.show_errors:
+                print(f"  {c.variant:<18} {c.query!r} expected={c.expected} got={sorted(got)[:3]}")
+                shown += 1
+
+
+if __name__ == "__main__":
+    main()

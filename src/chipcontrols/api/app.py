@@ -1,0 +1,38 @@
+"""The ASGI application: the REST API under /v1 and the web UI, over one `Services`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from chipcontrols import __version__
+from chipcontrols.api import errors
+from chipcontrols.api.limits import RequestLimits
+from chipcontrols.api.routes import build_router
+from chipcontrols.app_services import Services
+
+
+def create_app(svc: Services, *, web: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="chipcontrols",
+        version=__version__,
+        description=(
+            "Export controls on chips and chip-making equipment as cited, dated law. "
+            "Every answer is recorded with the rulebook version and list snapshots it was "
+            "computed under, and appended to a hash-chained audit log. Authenticate with "
+            "'Authorization: Bearer <API key>'. Errors have one shape: "
+            '{"error": {"code", "message", "loc", "ctx"}}.'
+        ),
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = svc
+    app.include_router(build_router(svc))
+    html = None
+    if web:
+        from chipcontrols.web import mount
+
+        html = mount(app)
+    errors.install(app, html=html)
+    app.add_middleware(RequestLimits, max_bytes=svc.settings.max_body_bytes)
+    return app

@@ -1,0 +1,93 @@
+"""Request limits, applied before any handler runs: body size and content type."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chipcontrols.api.errors import PayloadTooLarge, error_body
+
+JSON_TYPES = ("application/json",)
+FORM_TYPES = ("application/x-www-form-urlencoded",)
+
+
+class RequestLimits:
+    """413 for a body over `max_bytes` (declared or streamed); 415 for a body of the wrong
+    type: JSON under /v1, form data on the web pages."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                await _reply(send, 400, error_body("bad_request", "bad Content-Length", "headers"))
+                return
+            if int(length) > self.max_bytes:
+                await _too_large(send, self.max_bytes)
+                return
+        has_body = (length is not None and int(length) > 0) or "transfer-encoding" in headers
+        if has_body and scope["method"] in ("POST", "PUT", "PATCH"):
+            ctype = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            allowed = JSON_TYPES if scope["path"].startswith("/v1") else FORM_TYPES + JSON_TYPES
+            if ctype not in allowed:
+                await _reply(
+                    send,
+                    415,
+                    error_body(
+                        "unsupported_media_type",
+                        f"send the body as {' or '.join(allowed)}"
+                        + (f", not {ctype}" if ctype else ""),
+                        "headers.content-type",
+                    ),
+                )
+                return
+        received = 0
+        limit = self.max_bytes
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(
+                        f"the body is larger than {limit} bytes", loc="body", ctx={"limit": limit}
+                    )
+            return message
+
+        await self.app(scope, limited, send)
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    await _reply(
+        send,
+        413,
+        error_body(
+            "payload_too_large", f"the body is larger than {limit} bytes", "body", {"limit": limit}
+        ),
+    )
+
+
+async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
+    data = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(data)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": data})

@@ -1,0 +1,231 @@
+"""REST API under /v1: thin handlers over `Services`. Operation ids are stable."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from chipcontrols.api.auth import Admin, Analyst, Viewer, services
+from chipcontrols.api.errors import ERROR_RESPONSES
+from chipcontrols.app_services import Services
+from chipcontrols.errors import InputError
+from chipcontrols.storage.repo import Principal
+
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+Svc = Annotated[Services, Depends(services)]
+AsOf = Annotated[str | None, Query(pattern=DATE, description="YYYY-MM-DD; default today")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClassifyBody(Strict):
+    item: dict[str, Any] = Field(description="An item (kind and parameters) or {product: NAME}")
+    as_of: str | None = Field(default=None, pattern=DATE)
+
+
+class ScreenBody(Strict):
+    parties: list[dict[str, Any] | str] = Field(min_length=1, max_length=1000)
+    as_of: str | None = Field(default=None, pattern=DATE)
+
+
+class TransactionBody(Strict):
+    transaction: dict[str, Any]
+    as_of: str | None = Field(default=None, pattern=DATE)
+
+
+class DealBody(Strict):
+    deal: dict[str, Any]
+    as_of: str | None = Field(default=None, pattern=DATE)
+
+
+class JudgementBody(Strict):
+    decision: str = Field(pattern=r"^(cleared|confirmed)$")
+    reason: str = Field(min_length=1, max_length=4000)
+    hit_id: int | None = Field(default=None, ge=1)
+    party: dict[str, Any] | None = None
+    entry_id: str | None = Field(default=None, max_length=200)
+    snapshots: list[str] | None = None
+
+
+class UserBody(Strict):
+    name: str = Field(min_length=1, max_length=80)
+    role: str = Field(pattern=r"^(viewer|analyst|admin)$")
+
+
+class KeyBody(Strict):
+    user: str = Field(min_length=1, max_length=80)
+    label: str = Field(default="", max_length=120)
+
+
+def build_router(svc: Services) -> APIRouter:
+    router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)  # type: ignore[arg-type]
+
+    @router.get("/health", operation_id="health", tags=["service"])
+    def health() -> dict[str, Any]:
+        """Liveness: answers without a key and tells nothing else."""
+        return {"status": "ok"}
+
+    @router.get("/me", operation_id="whoami", tags=["service"])
+    def whoami(svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        return {**who.to_dict(), "operations": svc.operations()}
+
+    @router.post("/classify", operation_id="classify", tags=["answers"])
+    def classify(body: ClassifyBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """Classify an item; the answer is recorded and audited."""
+        return svc.run("classification", {"item": body.item}, as_of=body.as_of, actor=who.actor)
+
+    @router.post("/screen", operation_id="screen", tags=["answers"])
+    def screen(body: ScreenBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """Screen parties against the active list snapshots."""
+        return svc.run("screening", {"parties": body.parties}, as_of=body.as_of, actor=who.actor)
+
+    @router.post("/check", operation_id="check_transaction", tags=["answers"])
+    def check(body: TransactionBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """A transaction: the determination when installed, else its items classified and
+        its parties screened, with the facts still missing as questions."""
+        return svc.check(body.transaction, as_of=body.as_of, actor=who.actor)
+
+    if "determination" in svc.operations():
+
+        @router.post("/determine", operation_id="determine", tags=["answers"])
+        def determine(body: TransactionBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+            """Determine the licence requirements of a transaction, per jurisdiction."""
+            return svc.run(
+                "determination",
+                {"transaction": body.transaction},
+                as_of=body.as_of,
+                actor=who.actor,
+            )
+
+    if "assessment" in svc.operations():
+
+        @router.post("/assess", operation_id="assess", tags=["answers"])
+        def assess(body: DealBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+            """Assess an investment under the investment-screening regimes."""
+            return svc.run("assessment", {"deal": body.deal}, as_of=body.as_of, actor=who.actor)
+
+    @router.get("/records", operation_id="list_records", tags=["records"])
+    def list_records(
+        svc: Svc,
+        who: Principal = Viewer,
+        kind: Annotated[str | None, Query(max_length=24)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        return svc.records(kind=kind, limit=limit, offset=offset)
+
+    @router.get("/records/{record_id}", operation_id="get_record", tags=["records"])
+    def get_record(record_id: str, svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        return svc.record(record_id)
+
+    @router.post("/records/{record_id}/replay", operation_id="replay_record", tags=["records"])
+    def replay(record_id: str, svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        """Recompute a record under its recorded rulebook and list snapshots."""
+        return svc.replay(record_id)
+
+    @router.get("/rules", operation_id="list_rules", tags=["law"])
+    def rules(
+        svc: Svc,
+        who: Principal = Viewer,
+        as_of: AsOf = None,
+        jurisdiction: Annotated[str | None, Query(max_length=8)] = None,
+    ) -> dict[str, Any]:
+        return svc.rules(as_of, jurisdiction=jurisdiction)
+
+    @router.get("/rules/diff", operation_id="diff_rules", tags=["law"])
+    def rules_diff(
+        svc: Svc,
+        date_from: Annotated[str, Query(alias="from", pattern=DATE)],
+        date_to: Annotated[str, Query(alias="to", pattern=DATE)],
+        who: Principal = Viewer,
+        jurisdiction: Annotated[str | None, Query(max_length=8)] = None,
+    ) -> dict[str, Any]:
+        return svc.rules_diff(date_from, date_to, jurisdiction=jurisdiction)
+
+    @router.get("/rules/{rule_id}", operation_id="get_rule", tags=["law"])
+    def rule(rule_id: str, svc: Svc, who: Principal = Viewer, as_of: AsOf = None) -> dict[str, Any]:
+        return svc.rule(rule_id, as_of)
+
+    @router.get("/lists", operation_id="list_snapshots", tags=["lists"])
+    def lists(svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        return svc.lists()
+
+    @router.get("/lists/snapshots/{snapshot_id}", operation_id="get_snapshot", tags=["lists"])
+    def snapshot(
+        snapshot_id: str,
+        svc: Svc,
+        who: Principal = Viewer,
+        q: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        return svc.snapshot(snapshot_id, q=q, limit=limit, offset=offset)
+
+    @router.get("/review-queue", operation_id="review_queue", tags=["screening"])
+    def review_queue(svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        """Matching hits no judgement in force covers."""
+        return svc.review_queue()
+
+    @router.get("/judgements", operation_id="list_judgements", tags=["screening"])
+    def judgements(svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        return svc.judgements()
+
+    @router.post("/judgements", operation_id="create_judgement", tags=["screening"])
+    def judge(body: JudgementBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """Clear or confirm a hit: by `hit_id` from the review queue, or by `party` and
+        `entry_id`."""
+        if body.hit_id is not None:
+            return svc.judge_hit(
+                body.hit_id, decision=body.decision, reason=body.reason, principal=who
+            )
+        if body.party is None or body.entry_id is None:
+            raise InputError("give hit_id, or party and entry_id", loc="body.hit_id")
+        return svc.judge(
+            body.party,
+            body.entry_id,
+            decision=body.decision,
+            reason=body.reason,
+            principal=who,
+            snapshots=body.snapshots,
+        )
+
+    @router.get("/audit", operation_id="list_audit", tags=["audit"])
+    def audit_log(
+        svc: Svc,
+        who: Principal = Viewer,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        before: Annotated[int | None, Query(ge=1)] = None,
+        subject: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> dict[str, Any]:
+        return svc.audit_entries(limit=limit, before=before, subject=subject)
+
+    @router.get("/audit/verify", operation_id="verify_audit", tags=["audit"])
+    def audit_verify(
+        svc: Svc,
+        who: Principal = Viewer,
+        expect_head: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
+    ) -> dict[str, Any]:
+        return svc.audit_verify(expect_head=expect_head)
+
+    @router.get("/users", operation_id="list_users", tags=["admin"])
+    def users(svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        return svc.users()
+
+    @router.post("/users", operation_id="create_user", tags=["admin"], status_code=201)
+    def create_user(body: UserBody, svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        """A user and a first API key (shown once)."""
+        return svc.create_user(body.name, body.role, actor=who.actor)
+
+    @router.post("/keys", operation_id="create_key", tags=["admin"], status_code=201)
+    def create_key(body: KeyBody, svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        return svc.create_key(body.user, label=body.label, actor=who.actor)
+
+    @router.delete("/keys/{key_id}", operation_id="revoke_key", tags=["admin"])
+    def revoke_key(key_id: str, svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        return svc.revoke_key(key_id, actor=who.actor)
+
+    return router

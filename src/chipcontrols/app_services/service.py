@@ -1,0 +1,504 @@
+"""The service layer: every interface (API, web UI, CLI, batch) calls these methods.
+
+Each answer is computed by the capability's own service function, recorded with the
+rulebook version and list snapshots it was computed under, archived law and lists
+included, and appended to the audit log, all in one database transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chipcontrols import __version__
+from chipcontrols.app_services.operations import (
+    OPERATIONS,
+    Context,
+    Operation,
+    Pins,
+    available_operations,
+)
+from chipcontrols.errors import InputError, LawError, NotFoundError
+from chipcontrols.rulebook.diff import diff_rulebook, entry_history
+from chipcontrols.rulebook.rulebook import (
+    LAW_DIR,
+    Rulebook,
+    content_hash,
+    load_rulebook,
+    load_rulebook_from,
+)
+from chipcontrols.screening.lists.snapshots import (
+    Snapshot,
+    SnapshotStore,
+    bundled_snapshot,
+    parse_snapshot,
+)
+from chipcontrols.screening.service import ScreeningService, parse_party
+from chipcontrols.settings import Settings
+from chipcontrols.storage import audit, repo
+from chipcontrols.storage.db import Database
+from chipcontrols.storage.judgements import SqlJudgements
+from chipcontrols.storage.repo import Principal
+
+MAX_REASON = 4000
+SYSTEM = "system"
+
+
+def parse_as_of(raw: str | dt.date | None, *, loc: str = "as_of") -> dt.date:
+    if raw is None or raw == "":
+        return dt.date.today()
+    if isinstance(raw, dt.date):
+        return raw
+    if not isinstance(raw, str):
+        raise InputError("a date is text YYYY-MM-DD", loc=loc)
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InputError(f"bad date {raw[:40]!r}; write YYYY-MM-DD", loc=loc) from None
+
+
+class DbSnapshotStore(SnapshotStore):
+    """The screening module's snapshot files, falling back to the copies in the database
+    (a replay on another machine, or after the files were cleaned up)."""
+
+    def __init__(self, home: Path, fetch: Callable[[str], dict[str, Any] | None]) -> None:
+        super().__init__(home)
+        self._fetch = fetch
+
+    def load(self, snapshot: str) -> Snapshot:
+        try:
+            return super().load(snapshot)
+        except NotFoundError:
+            doc = self._fetch(snapshot.strip())
+            if doc is None:
+                raise
+            return parse_snapshot(doc, loc=f"database:{snapshot}")
+
+
+def law_files(root: Path = LAW_DIR) -> dict[str, str]:
+    """The files the rulebook version hashes, as text (see rulebook.content_hash)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_text("utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.suffix in (".yaml", ".yml")
+    }
+
+
+@lru_cache(maxsize=8)
+def _restored(version: str, files_json: str) -> Rulebook:
+    with tempfile.TemporaryDirectory(prefix="chipcontrols-law-") as tmp:
+        root = Path(tmp)
+        for rel, text in json.loads(files_json).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, "utf-8")
+        rulebook = load_rulebook_from(root)
+    if rulebook.version != version:
+        raise NotFoundError(
+            f"the archived law of {version} no longer hashes to its version", loc="rulebook"
+        )
+    return rulebook
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.db = Database(self.settings.db_url)
+        self.snapshots = DbSnapshotStore(self.settings.home, self._fetch_snapshot)
+
+    # ------------------------------------------------------------------ set-up
+
+    def start(self, *, create_admin: bool = True) -> str | None:
+        """Migrate, archive the bundled law and lists; on the first start create the admin
+        user and return its new API key (None afterwards)."""
+        self.db.migrate()
+        with self.db.write() as session:
+            self._archive_law(session, load_rulebook())
+            self._store_snapshot(session, bundled_snapshot())
+            if create_admin and repo.count_users(session) == 0:
+                user = repo.create_user(session, "admin", "admin", actor=SYSTEM)
+                _, token = repo.create_key(session, user, label="first start", actor=SYSTEM)
+                return token
+        return None
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def _fetch_snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
+        with self.db.read() as session:
+            return repo.stored_snapshot(session, snapshot_id)
+
+    def _archive_law(self, session: Session, rulebook: Rulebook) -> None:
+        """Keep the law files of this rulebook version (once per version)."""
+        if not repo.has_rulebook(session, rulebook.version):
+            files = law_files()
+            if content_hash(LAW_DIR) != rulebook.version:
+                raise LawError(
+                    "the law files changed while the service was running; restart it",
+                    loc=str(LAW_DIR),
+                )
+            repo.archive_rulebook(session, rulebook.version, files)
+
+    def _store_snapshot(self, session: Session, snap: Snapshot) -> None:
+        if not repo.has_snapshot(session, snap.id):
+            repo.store_snapshot(session, snap.info(), snap.to_json())
+
+    def screening(self, session: Session, actor: str) -> ScreeningService:
+        return ScreeningService(
+            store=self.snapshots, repo=SqlJudgements(session, actor), home=self.settings.home
+        )
+
+    # ------------------------------------------------------------------ answers
+
+    def operations(self) -> list[str]:
+        return available_operations()
+
+    def operation(self, kind: str) -> Operation:
+        op = OPERATIONS.get(kind)
+        if op is None or not op.available():
+            raise NotFoundError(
+                f"{kind!r} is not available in this installation "
+                f"(available: {', '.join(available_operations())})",
+                loc="operation",
+            )
+        return op
+
+    def run(
+        self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
+    ) -> dict[str, Any]:
+        """Compute, record and audit one answer; returns the stored record."""
+        with self.db.write() as session:
+            return self.run_in(session, kind, payload, as_of=as_of, actor=actor)
+
+    def run_in(
+        self, session: Session, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
+    ) -> dict[str, Any]:
+        """`run` inside the caller's transaction (batches commit many answers at once)."""
+        op = self.operation(kind)
+        payload = op.validate(payload)
+        date = parse_as_of(as_of)
+        rulebook = load_rulebook()
+        rulebook.check_date(date)
+        ctx = Context(self.screening(session, actor))
+        outcome = op.run(ctx, payload, date, Pins(rulebook))
+        self._archive_law(session, rulebook)
+        for sid in outcome.list_snapshots:
+            self._store_snapshot(session, self.snapshots.load(sid))
+        txn = payload.get("transaction")
+        txn_id = repo.add_transaction(session, txn, actor).id if txn is not None else None
+        row = repo.add_record(
+            session,
+            kind=op.kind,
+            action=op.action,
+            actor=actor,
+            as_of=outcome.as_of,
+            rulebook_version=outcome.rulebook_version,
+            list_snapshots=outcome.list_snapshots,
+            engine_version=__version__,
+            input=payload,
+            result=outcome.result,
+            summary=outcome.summary,
+            transaction_id=txn_id,
+        )
+        if outcome.result.get("results") is not None or outcome.result.get("screening"):
+            screening = outcome.result.get("screening") or outcome.result
+            repo.add_hits(session, row.id, screening)
+        return repo.record_dict(row)
+
+    def check_kind(self) -> str:
+        return "determination" if "determination" in available_operations() else "check"
+
+    def check(
+        self, transaction: dict[str, Any], *, as_of: str | dt.date | None, actor: str
+    ) -> dict[str, Any]:
+        """A transaction checked: the determination when installed, else the check."""
+        return self.run(self.check_kind(), {"transaction": transaction}, as_of=as_of, actor=actor)
+
+    # ------------------------------------------------------------------ records
+
+    def record(self, record_id: str) -> dict[str, Any]:
+        with self.db.read() as session:
+            return repo.record_dict(repo.get_record(session, record_id))
+
+    def records(
+        self, *, kind: str | None = None, limit: int = 50, offset: int = 0
+    ) -> dict[str, Any]:
+        with self.db.read() as session:
+            total, rows = repo.list_records(session, kind=kind, limit=limit, offset=offset)
+            return {
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "records": [repo.record_dict(r, full=False) for r in rows],
+            }
+
+    def rulebook_for(self, version: str) -> Rulebook:
+        current = load_rulebook()
+        if version == current.version:
+            return current
+        with self.db.read() as session:
+            files = repo.archived_rulebook(session, version)
+        if files is None:
+            raise NotFoundError(
+                f"the law of rulebook {version} is not archived in this database", loc="rulebook"
+            )
+        return _restored(version, json.dumps(files, sort_keys=True))
+
+    def replay(self, record_id: str) -> dict[str, Any]:
+        """Recompute a record under its recorded rulebook and list snapshots and compare."""
+        with self.db.read() as session:
+            row = repo.get_record(session, record_id)
+            stored = repo.record_dict(row)
+        op = OPERATIONS.get(stored["kind"])
+        if op is None or not op.available():
+            raise NotFoundError(
+                f"records of kind {stored['kind']!r} cannot be recomputed by this installation",
+                loc="record_id",
+            )
+        rulebook = self.rulebook_for(stored["rulebook_version"])
+        pins = Pins(rulebook, list(stored["list_snapshots"]))
+        as_of = dt.date.fromisoformat(stored["as_of"])
+        with self.db.read() as session:
+            ctx = Context(self.screening(session, "replay"), save=False)
+            outcome = op.run(ctx, stored["input"], as_of, pins)
+        recomputed = json.loads(json.dumps(outcome.result, default=str))
+        differences = compare(stored["result"], recomputed, op.volatile)
+        if outcome.rulebook_version != stored["rulebook_version"]:
+            differences.insert(0, "rulebook_version")
+        if outcome.list_snapshots != stored["list_snapshots"]:
+            differences.insert(0, "list_snapshots")
+        return {
+            "record_id": stored["id"],
+            "kind": stored["kind"],
+            "as_of": stored["as_of"],
+            "rulebook_version": stored["rulebook_version"],
+            "list_snapshots": stored["list_snapshots"],
+            "engine_version": {"recorded": stored["engine_version"], "now": __version__},
+            "matches": not differences,
+            "differences": differences[:100],
+            "summary": stored["summary"],
+        }
+
+    # ------------------------------------------------------------------ screening review
+
+    def review_queue(self) -> dict[str, Any]:
+        with self.db.read() as session:
+            return {"hits": repo.review_queue(session)}
+
+    def judge_hit(
+        self, hit_id: int, *, decision: str, reason: str, principal: Principal
+    ) -> dict[str, Any]:
+        with self.db.read() as session:
+            hit = repo.get_hit(session, hit_id)
+            party_doc = json.loads(hit.party_document)
+            entry_id, snapshot_id = hit.entry_id, hit.snapshot_id
+        return self.judge(
+            party_doc,
+            entry_id,
+            decision=decision,
+            reason=reason,
+            principal=principal,
+            snapshots=[snapshot_id] if snapshot_id else None,
+        )
+
+    def judge(
+        self,
+        party: Any,
+        entry_id: str,
+        *,
+        decision: str,
+        reason: str,
+        principal: Principal,
+        snapshots: list[str] | None = None,
+    ) -> dict[str, Any]:
+        if decision not in ("cleared", "confirmed"):
+            raise InputError("decision is 'cleared' or 'confirmed'", loc="decision")
+        if not isinstance(reason, str) or not reason.strip():
+            raise InputError("give the reason for the decision", loc="reason")
+        if len(reason) > MAX_REASON:
+            raise InputError(f"a reason is at most {MAX_REASON} characters", loc="reason")
+        if not isinstance(entry_id, str) or not entry_id.strip() or len(entry_id) > 200:
+            raise InputError("entry_id names a listed entry from a screening hit", loc="entry_id")
+        parsed = parse_party(party, loc="party")
+        with self.db.write() as session:
+            svc = self.screening(session, principal.actor)
+            judgement = svc.judge(
+                parsed,
+                entry_id.strip(),
+                decision=decision,
+                reason=reason,
+                author=principal.name,
+                snapshots=snapshots,
+            )
+            return judgement.to_dict()
+
+    def judgements(self) -> dict[str, Any]:
+        with self.db.read() as session:
+            return {"judgements": repo.list_judgements(session)}
+
+    # ------------------------------------------------------------------ law and lists
+
+    def rules(
+        self, as_of: str | dt.date | None, *, jurisdiction: str | None = None
+    ) -> dict[str, Any]:
+        rulebook = load_rulebook()
+        date = parse_as_of(as_of)
+        view = rulebook.at(date)
+        entries = [
+            entry_history(f.entry, date)
+            for f in sorted(
+                view.in_force.values(), key=lambda f: (f.entry.jurisdiction, f.entry.id)
+            )
+            if jurisdiction is None or f.entry.jurisdiction == jurisdiction.upper()
+        ]
+        return {"as_of": date.isoformat(), "rulebook_version": rulebook.version, "entries": entries}
+
+    def rule(self, rule_id: str, as_of: str | dt.date | None) -> dict[str, Any]:
+        rulebook = load_rulebook()
+        date = parse_as_of(as_of)
+        rulebook.check_date(date)
+        return {
+            "as_of": date.isoformat(),
+            "rulebook_version": rulebook.version,
+            "entries": [entry_history(e, date) for e in rulebook.find(rule_id)],
+        }
+
+    def rules_diff(
+        self,
+        date_from: str | dt.date | None,
+        date_to: str | dt.date | None,
+        *,
+        jurisdiction: str | None = None,
+    ) -> dict[str, Any]:
+        rulebook = load_rulebook()
+        d1, d2 = parse_as_of(date_from, loc="from"), parse_as_of(date_to, loc="to")
+        changes = diff_rulebook(rulebook, d1, d2, jurisdiction=jurisdiction)
+        return {
+            "from": d1.isoformat(),
+            "to": d2.isoformat(),
+            "rulebook_version": rulebook.version,
+            "changes": changes,
+        }
+
+    def lists(self) -> dict[str, Any]:
+        snapshots = self.snapshots.list()
+        known = {s["id"] for s in snapshots}
+        with self.db.read() as session:
+            extra = [sid for sid in repo.stored_snapshot_ids(session) if sid not in known]
+        for sid in extra:
+            info = self.snapshots.load(sid).info()
+            info.pop("source", None)
+            info["active"] = False
+            info["stored_only"] = True
+            snapshots.append(info)
+        return {"active": self.snapshots.active_ids(), "snapshots": snapshots}
+
+    def snapshot(
+        self, snapshot_id: str, *, q: str | None = None, limit: int = 100, offset: int = 0
+    ) -> dict[str, Any]:
+        snap = self.snapshots.load(snapshot_id)
+        entries = list(snap.entries)
+        if q:
+            needle = q.casefold()
+            entries = [e for e in entries if any(needle in n.casefold() for n in e.all_names())]
+        info = snap.info()
+        return {
+            **info,
+            "matching": len(entries),
+            "limit": limit,
+            "offset": offset,
+            "items": [e.to_dict() for e in entries[offset : offset + limit]],
+        }
+
+    # ------------------------------------------------------------------ audit
+
+    def audit_verify(self, *, expect_head: str | None = None) -> dict[str, Any]:
+        with self.db.read() as session:
+            return audit.verify(session, expect_head=expect_head).to_dict()
+
+    def audit_entries(
+        self, *, limit: int = 100, before: int | None = None, subject: str | None = None
+    ) -> dict[str, Any]:
+        with self.db.read() as session:
+            return {
+                "entries": repo.audit_entries(session, limit=limit, before=before, subject=subject)
+            }
+
+    # ------------------------------------------------------------------ users and keys
+
+    def authenticate(self, token: str) -> Principal:
+        with self.db.read() as session:
+            return repo.authenticate(session, token)
+
+    def create_user(self, name: str, role: str, *, actor: str) -> dict[str, Any]:
+        with self.db.write() as session:
+            user = repo.create_user(session, name, role, actor=actor)
+            _, token = repo.create_key(session, user, label="created with the user", actor=actor)
+            return {"user": user.name, "role": user.role, "api_key": token}
+
+    def create_key(self, user_name: str, *, label: str, actor: str) -> dict[str, Any]:
+        with self.db.write() as session:
+            user = repo.get_user(session, repo.check_name(user_name, loc="user"))
+            row, token = repo.create_key(session, user, label=label, actor=actor)
+            return {"id": row.id, "user": user.name, "role": user.role, "api_key": token}
+
+    def revoke_key(self, key_id: str, *, actor: str) -> dict[str, Any]:
+        with self.db.write() as session:
+            row = repo.revoke_key(session, key_id, actor=actor)
+            return {"id": row.id, "revoked_at": row.revoked_at}
+
+    def users(self) -> dict[str, Any]:
+        with self.db.read() as session:
+            return {"users": repo.list_users(session), "keys": repo.list_keys(session)}
+
+    def sign_in(self, token: str) -> tuple[Principal, str]:
+        """A web session for the holder of an API key: (principal, session token)."""
+        principal = self.authenticate(token)
+        with self.db.write() as session:
+            user = repo.get_user(session, principal.name)
+            row, session_token = repo.create_key(
+                session,
+                user,
+                label="web sign-in",
+                actor=principal.actor,
+                kind="session",
+                hours=self.settings.session_hours,
+            )
+        return Principal(user.id, user.name, user.role, row.id, "session"), session_token
+
+    def sign_out(self, principal: Principal) -> None:
+        if principal.kind == "session":
+            with self.db.write() as session:
+                repo.revoke_key(session, principal.key_id, actor=principal.actor)
+
+
+def compare(
+    old: Any, new: Any, volatile: Callable[[tuple[str, ...]], bool], path: tuple[str, ...] = ()
+) -> list[str]:
+    """Paths where two JSON documents differ (volatile paths skipped)."""
+    if path and volatile(path):
+        return []
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            if key not in old or key not in new:
+                if not volatile((*path, key)):
+                    out.append(".".join((*path, key)))
+                continue
+            out.extend(compare(old[key], new[key], volatile, (*path, key)))
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        if len(old) != len(new):
+            return [".".join(path) or "."]
+        out = []
+        for i, (a, b) in enumerate(zip(old, new, strict=True)):
+            out.extend(compare(a, b, volatile, (*path, str(i))))
+        return out
+    return [] if old == new else [".".join(path) or "."]

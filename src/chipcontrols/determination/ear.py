@@ -1,0 +1,484 @@
+"""The EAR procedure for one transaction, in the order of part 732 (15 CFR 732.2-732.4 and
+the decision tree of Supplement No. 1 to part 732): is the item subject to the EAR, what the
+CCL requires for the destination, then end uses, end users, U.S. persons, licence exceptions
+and the review policy. Each step records a trace node with its citation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chipcontrols.determination.facts import (
+    LineFacts,
+    ShipmentEvaluator,
+    country_groups,
+    item_facts_of,
+    line_facts,
+)
+from chipcontrols.determination.parties import ListedParty
+from chipcontrols.determination.questions import question_for
+from chipcontrols.determination.record import (
+    POLICY_SEVERITY,
+    SEVERITY,
+    ExceptionOption,
+    Question,
+    Reason,
+    TraceNode,
+    Verdict,
+)
+from chipcontrols.determination.transaction import Line, Transaction
+from chipcontrols.rulebook.evaluate import Facts, Status
+from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
+from chipcontrols.rulebook.schema import Version
+
+SCOPE_NOTE = (
+    "The rulebook encodes the EAR provisions on advanced computing and semiconductor "
+    "manufacturing items (CCL 3A090/4A090/.z, 3B001, 3B090, 3B903, 3B993, 3B994, 742.6(a)(6), "
+    "734.4, 734.9, 744.6, 744.11, 744.21, 744.23, 740.8). Other CCL entries and their Country "
+    "Chart reasons (NS, MT, NP, CB, AT) are not encoded: an item also listed elsewhere needs "
+    "that classification checked by hand."
+)
+_PART_744_STEPS = ("end_use", "end_user", "us_person")
+
+
+@dataclass
+class Requirement:
+    rule_id: str
+    step: str
+    citation: str
+    text: str
+    review_policy: str | None
+    url: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class LineResult:
+    index: int
+    name: str
+    verdict: str
+    review_policy: str | None = None
+    requirements: list[Requirement] = field(default_factory=list)
+    exceptions: list[ExceptionOption] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    trace: list[TraceNode] = field(default_factory=list)
+
+
+def _rules(view: RulebookView, step: str) -> list[InForce]:
+    """Shipment rules of the US for one step, in rulebook file order."""
+    return [
+        f
+        for f in view.in_force.values()
+        if f.entry.jurisdiction == "US"
+        and "shipment" in f.entry.applies_to
+        and f.version.effect is not None
+        and f.version.effect.step == step
+    ]
+
+
+class EarProcedure:
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        view: RulebookView,
+        txn: Transaction,
+        listed: list[ListedParty] | None,
+    ) -> None:
+        self.rulebook = rulebook
+        self.view = view
+        self.txn = txn
+        self.listed = listed
+
+    # ------------------------------------------------------------------ helpers
+
+    def _version(self, in_force: InForce) -> tuple[Version | None, str | None]:
+        version: Version | None = in_force.version
+        reason = None
+        versions = list(in_force.entry.versions)
+        while (
+            version is not None
+            and version.not_enforced_from is not None
+            and version.not_enforced_from <= self.view.as_of
+        ):
+            reason = version.not_enforced_reason
+            index = versions.index(version)
+            earlier = [v for v in versions[:index] if v.status == "in_force"]
+            version = earlier[-1] if earlier else None
+        return version, reason
+
+    def _evaluate(
+        self, evaluator: ShipmentEvaluator, in_force: InForce
+    ) -> tuple[Status, list[str], TraceNode, Version | None]:
+        version, not_enforced = self._version(in_force)
+        entry = in_force.entry
+        if version is None or version.condition is None:
+            node = TraceNode(
+                entry.entry,
+                in_force.version.source.citation,
+                "not applied",
+                detail=not_enforced or "no version in force",
+            )
+            return Status.NOT_MET, [], node, None
+        applied = InForce(entry, version)
+        status, explanation = evaluator.run(applied)
+        detail = f"version of {version.effective}"
+        if not_enforced:
+            detail += f"; later version not enforced: {not_enforced}"
+        node = TraceNode(
+            f"{entry.entry}: {entry.title}",
+            version.source.citation,
+            status.value,
+            detail=detail,
+            inputs={"conditions": explanation.lines()},
+        )
+        return status, explanation.all_missing(), node, version
+
+    def _questions(self, missing: list[str], rule_id: str) -> list[Question]:
+        return [question_for(p, self.rulebook, rule_id=rule_id) for p in missing]
+
+    # ------------------------------------------------------------------ the procedure
+
+    def run_line(self, index: int, line: Line) -> LineResult:
+        name = line.item.name or line.item.product or line.item.kind
+        result = LineResult(index=index, name=name, verdict="undetermined")
+        footnotes = self._footnotes()
+        basis, subject, subject_trace, subject_questions = self._subject(line, footnotes)
+        result.trace.append(subject_trace)
+        if subject is Status.NOT_MET:
+            result.verdict = "not_subject"
+            result.reasons.append(
+                Reason(
+                    "us.ear.734.3",
+                    "15 CFR 734.3",
+                    "The item is neither in the United States nor of U.S. origin, and no de "
+                    "minimis or foreign direct product rule encoded here makes it subject to "
+                    "the EAR.",
+                    note=SCOPE_NOTE,
+                )
+            )
+            return result
+        if subject is Status.UNDETERMINED:
+            result.questions.extend(subject_questions)
+        facts = line_facts(
+            self.rulebook, self.view, self.txn, line, subject_basis=basis, footnotes=footnotes
+        )
+        evaluator = ShipmentEvaluator(self.view, item_facts_of(line), Facts(facts.values))
+        undetermined: list[Question] = []
+        for step, citation in (
+            ("ccl", "15 CFR 732.3(b)-(c); 742.6(a)(6) (CCL and destination)"),
+            ("end_use", "15 CFR 732.3(d); 744.21, 744.23 (end uses)"),
+            ("us_person", "15 CFR 744.6(c)(2) (U.S. persons)"),
+        ):
+            node = TraceNode(step, citation, "no requirement")
+            for in_force in _rules(self.view, step):
+                status, missing, child, version = self._evaluate(evaluator, in_force)
+                node.children.append(child)
+                if status is Status.MET and version is not None and version.effect is not None:
+                    result.requirements.append(
+                        Requirement(
+                            in_force.entry.id,
+                            step,
+                            version.source.citation,
+                            f"{in_force.entry.entry} ({in_force.entry.title}): \"{version.text}\"",
+                            version.effect.review_policy,
+                            version.source.url,
+                            version.notes,
+                        )
+                    )
+                    node.outcome = "licence required"
+                elif status is Status.UNDETERMINED:
+                    undetermined.extend(self._questions(missing, in_force.entry.id))
+                    if node.outcome == "no requirement":
+                        node.outcome = "undetermined"
+            result.trace.append(node)
+        result.trace.append(self._end_user_step(result, facts))
+        result.trace.append(self._embargo_step(result))
+        if subject is Status.UNDETERMINED:
+            result.verdict = "undetermined"
+            result.questions.extend(undetermined)
+            result.reasons.append(
+                Reason(
+                    "us.ear.734.3",
+                    "15 CFR 734.3-734.4, 734.9",
+                    "Whether the foreign-made item is subject to the EAR turns on facts not given.",
+                )
+            )
+            self._dedupe(result)
+            return result
+        self._exceptions_and_policy(result, evaluator)
+        if result.requirements:
+            result.verdict = (
+                "licence_exception_available" if result.exceptions else ("licence_required")
+            )
+            if undetermined:
+                result.questions.extend(undetermined)
+        elif undetermined or result.questions:
+            result.verdict = "undetermined"
+            result.questions.extend(undetermined)
+            result.reasons.append(
+                Reason(
+                    "us.ear",
+                    "15 CFR part 732",
+                    "A licence requirement turns on facts not given; see the questions.",
+                )
+            )
+        else:
+            result.verdict = "no_licence_required"
+            result.reasons.append(
+                Reason(
+                    "us.ear",
+                    "15 CFR 732.3-732.4",
+                    "No licence requirement of the encoded EAR provisions applies to this item, "
+                    "destination, end use and parties on this date.",
+                    note=SCOPE_NOTE,
+                )
+            )
+        for req in result.requirements:
+            result.reasons.append(Reason(req.rule_id, req.citation, req.text, req.url, req.note))
+        self._dedupe(result)
+        return result
+
+    @staticmethod
+    def _dedupe(result: LineResult) -> None:
+        seen: set[str] = set()
+        unique = []
+        for q in result.questions:
+            if q.id not in seen:
+                seen.add(q.id)
+                unique.append(q)
+        result.questions = unique
+
+    # ------------------------------------------------------------------ steps
+
+    def _footnotes(self) -> set[str] | None:
+        if self.listed is None:
+            return None
+        return {
+            f"FN{n}" for hit in self.listed if hit.match and not hit.cleared for n in hit.footnotes
+        }
+
+    def _subject(
+        self, line: Line, footnotes: set[str] | None
+    ) -> tuple[str | None, Status, TraceNode, list[Question]]:
+        txn = self.txn
+        node = TraceNode("subject to the EAR", "15 CFR 734.3", "")
+        if txn.export_from == "US":
+            node.outcome = "subject"
+            node.detail = "734.3(a)(1): all items in the United States"
+            return "in_united_states", Status.MET, node, []
+        if line.made_in == "US":
+            node.outcome = "subject"
+            node.detail = "734.3(a)(2): all U.S.-origin items wherever located"
+            return "us_origin", Status.MET, node, []
+        if line.made_in is None:
+            node.outcome = "undetermined"
+            node.detail = "the country of manufacture is not given"
+            question = Question(
+                "made_in",
+                "Where was the item made (ISO country code)? A U.S.-origin item is "
+                "subject to the EAR wherever it is.",
+                "items[].made_in",
+            )
+            return None, Status.UNDETERMINED, node, [question]
+        facts = line_facts(
+            self.rulebook, self.view, txn, line, subject_basis=None, footnotes=footnotes
+        )
+        evaluator = ShipmentEvaluator(self.view, item_facts_of(line), Facts(facts.values))
+        statuses: list[Status] = []
+        questions: list[Question] = []
+        basis: str | None = None
+        bases = {
+            "us.ear.734.de_minimis": "us_content_above_de_minimis",
+            "us.ear.734.de_minimis_sme": "no_de_minimis_sme",
+            "us.ear.734.fdp_h_advanced_computing": "fdp_advanced_computing",
+            "us.ear.734.fdp_k_sme": "fdp_sme",
+            "us.ear.734.fdp_e_footnote_1": "fdp_footnote_1",
+            "us.ear.734.fdp_e_footnote_4": "fdp_footnote_4",
+            "us.ear.734.fdp_e_footnote_5": "fdp_footnote_5",
+        }
+        for in_force in _rules(self.view, "subject"):
+            status, missing, child, _ = self._evaluate(evaluator, in_force)
+            node.children.append(child)
+            statuses.append(status)
+            if status is Status.MET and basis is None:
+                basis = bases.get(in_force.entry.id, in_force.entry.id)
+            elif status is Status.UNDETERMINED:
+                questions.extend(self._questions(missing, in_force.entry.id))
+        if basis is not None:
+            node.outcome = "subject"
+            node.detail = f"foreign-made item subject to the EAR ({basis})"
+            return basis, Status.MET, node, []
+        if Status.UNDETERMINED in statuses:
+            node.outcome = "undetermined"
+            node.detail = "foreign-made item: de minimis or a foreign direct product rule may apply"
+            return None, Status.UNDETERMINED, node, questions
+        node.outcome = "not subject"
+        node.detail = "foreign-made item below de minimis and outside the encoded FDP rules"
+        return None, Status.NOT_MET, node, []
+
+    def _end_user_step(self, result: LineResult, facts: LineFacts) -> TraceNode:
+        node = TraceNode(
+            "end user: Entity List", "15 CFR 744.11; Supp. No. 4 to part 744", "no listed party"
+        )
+        if self.listed is None:
+            node.outcome = "not screened"
+            return node
+        best: dict[str, ListedParty] = {}
+        for hit in self.listed:
+            node.children.append(
+                TraceNode(
+                    f"{hit.party.role} {hit.party.name!r} ~ {hit.listed_name!r}",
+                    ", ".join(hit.citations) or "Supp. No. 4 to part 744",
+                    "cleared by analyst" if hit.cleared else ("match" if hit.match else "no match"),
+                    detail=f"score {hit.score:.3f}; entry {hit.entry_id}; snapshot {hit.snapshot}",
+                )
+            )
+            if not hit.match or hit.cleared:
+                continue
+            current = best.get(hit.party.name)
+            if current is None or hit.score > current.score:
+                best[hit.party.name] = hit
+        for hit in best.values():
+            requirement = hit.licence_requirement or "For all items subject to the EAR"
+            covers_all = requirement.lower().startswith("for all items subject to the ear")
+            citation = (
+                "15 CFR 744.11; Supp. No. 4 to part 744 ("
+                + (", ".join(hit.citations) or "listing")
+                + ")"
+            )
+            text = (
+                f"{hit.party.name} ({hit.party.role.replace('_', ' ')}) matches the Entity List "
+                f"entry {hit.listed_name!r}: licence requirement '{requirement}'; review "
+                f"policy '{hit.review_policy or 'see 744.11'}'"
+            )
+            if covers_all:
+                result.requirements.append(
+                    Requirement(
+                        f"us.ear.744_11:{hit.entry_id}",
+                        "end_user",
+                        citation,
+                        text,
+                        "as_listed",
+                    )
+                )
+                node.outcome = "licence required"
+            else:
+                result.questions.append(
+                    Question(
+                        f"entity_list:{hit.entry_id}",
+                        f"Does the Entity List licence requirement '{requirement}' of "
+                        f"{hit.listed_name!r} cover this item?",
+                        "parties",
+                        f"us.ear.744_11:{hit.entry_id}",
+                    )
+                )
+                node.outcome = "undetermined"
+        return node
+
+    def _embargo_step(self, result: LineResult) -> TraceNode:
+        groups = country_groups(self.rulebook, self.txn.destination, self.view.as_of)
+        node = TraceNode("embargoed destinations", "15 CFR part 746", "not an E:1/E:2 destination")
+        if groups & {"E:1", "E:2"}:
+            node.outcome = "undetermined"
+            node.detail = "part 746 embargoes are not encoded"
+            result.questions.append(
+                Question(
+                    "part_746",
+                    f"{self.txn.destination} is in Country Group E:1 or E:2: the embargo rules "
+                    "of part 746 (not encoded here) require a licence for most items; has it "
+                    "been checked?",
+                    "destination",
+                    "us.ear.746",
+                )
+            )
+        return node
+
+    def _exceptions_and_policy(self, result: LineResult, evaluator: ShipmentEvaluator) -> None:
+        if not result.requirements:
+            return
+        steps = {r.step for r in result.requirements}
+        hq_only_744 = all(
+            r.rule_id == "us.ear.744_23.advanced_computing_hq"
+            for r in result.requirements
+            if r.step in _PART_744_STEPS
+        )
+        blocked = bool(steps & set(_PART_744_STEPS)) and not hq_only_744
+        node = TraceNode("licence exceptions", "15 CFR part 740; 740.8", "none available")
+        for in_force in _rules(self.view, "exception"):
+            status, _, child, version = self._evaluate(evaluator, in_force)
+            node.children.append(child)
+            if status is not Status.MET or version is None or version.effect is None:
+                continue
+            if blocked:
+                child.detail += "; restricted by 740.8(b): a part 744 licence requirement applies"
+                continue
+            for name in version.effect.exceptions:
+                result.exceptions.append(
+                    ExceptionOption(
+                        name,
+                        in_force.entry.id,
+                        version.source.citation,
+                        version.notes or "",
+                    )
+                )
+            node.outcome = "available"
+        result.trace.append(node)
+        policy_node = TraceNode("review policy", "15 CFR 742.6(b)(10); 744.23(d); 744.11", "")
+        for in_force in _rules(self.view, "review_policy"):
+            status, _, child, version = self._evaluate(evaluator, in_force)
+            policy_node.children.append(child)
+            if status is Status.MET and version is not None and version.effect is not None:
+                result.review_policy = version.effect.review_policy
+                policy_node.outcome = f"{result.review_policy} ({in_force.entry.entry})"
+                break
+        if result.review_policy is None:
+            policies = [r.review_policy for r in result.requirements if r.review_policy]
+            if policies:
+                result.review_policy = max(policies, key=lambda p: POLICY_SEVERITY.get(p, 0))
+                policy_node.outcome = f"{result.review_policy} (strictest of the requirements)"
+        if any(r.review_policy == "as_listed" for r in result.requirements):
+            listed = "as_listed"
+            if POLICY_SEVERITY.get(listed, 0) > POLICY_SEVERITY.get(result.review_policy or "", -1):
+                result.review_policy = listed
+        result.trace.append(policy_node)
+
+
+def combine(jurisdiction: str, lines: list[LineResult], scope_note: str | None) -> Verdict:
+    """The transaction's verdict: the strictest of its lines', with all reasons and questions."""
+    verdict = max((line.verdict for line in lines), key=lambda v: SEVERITY[v])
+    policies = [line.review_policy for line in lines if line.review_policy]
+    policy = max(policies, key=lambda p: POLICY_SEVERITY.get(p, 0)) if policies else None
+    out = Verdict(
+        jurisdiction=jurisdiction, verdict=verdict, review_policy=policy, scope_note=scope_note
+    )
+    seen_reasons: set[tuple[str, str]] = set()
+    seen_q: set[str] = set()
+    seen_exc: set[str] = set()
+    for line in lines:
+        for reason in line.reasons:
+            key = (reason.rule_id, reason.text)
+            if key not in seen_reasons:
+                seen_reasons.add(key)
+                out.reasons.append(reason)
+        for question in line.questions:
+            if question.id not in seen_q:
+                seen_q.add(question.id)
+                out.questions.append(question)
+        if verdict == "licence_exception_available":
+            for exc in line.exceptions:
+                if exc.name not in seen_exc:
+                    seen_exc.add(exc.name)
+                    out.licence_exceptions.append(exc)
+        out.trace.append(
+            TraceNode(f"item {line.index + 1}: {line.name}", "", line.verdict, children=line.trace)
+        )
+        out.lines.append(
+            {
+                "index": line.index,
+                "item": line.name,
+                "verdict": line.verdict,
+                "review_policy": line.review_policy,
+                "licence_exceptions": [e.name for e in line.exceptions],
+            }
+        )
+    return out

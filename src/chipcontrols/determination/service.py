@@ -1,0 +1,111 @@
+"""determine(): a transaction on a date -> one verdict per jurisdiction, replayable."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chipcontrols import __version__
+from chipcontrols.catalog import Catalog, load_catalog
+from chipcontrols.classification import classify
+from chipcontrols.determination.ear import SCOPE_NOTE, EarProcedure, combine
+from chipcontrols.determination.national import REGIMES, applicable_regimes, determine_listed
+from chipcontrols.determination.parties import PartyChecker
+from chipcontrols.determination.record import Determination, Reason, Verdict
+from chipcontrols.determination.transaction import Transaction, as_of_default, parse_transaction
+from chipcontrols.errors import InputError
+from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
+
+
+def us_rules_start(rulebook: Rulebook) -> dt.date | None:
+    dates = [
+        v.effective
+        for e in rulebook.entries.values()
+        if e.jurisdiction == "US" and "shipment" in e.applies_to
+        for v in e.versions
+    ]
+    return min(dates) if dates else None
+
+
+def determine(
+    transaction: dict[str, Any] | Transaction,
+    as_of: dt.date | None = None,
+    *,
+    rulebook: Rulebook | None = None,
+    catalog: Catalog | None = None,
+    parties: PartyChecker | None = None,
+    screen: bool = True,
+) -> Determination:
+    """Verdicts for the transaction on `as_of` (default: the file's `date`, else today)."""
+    rulebook = rulebook or load_rulebook()
+    catalog = catalog or load_catalog()
+    if isinstance(transaction, Transaction):
+        txn = transaction
+    else:
+        if not isinstance(transaction, dict):
+            raise InputError("a transaction is a mapping", loc="transaction")
+        txn = parse_transaction(transaction, rulebook, catalog=catalog)
+    day = as_of or as_of_default(txn.raw) or dt.date.today()
+    view = rulebook.at(day)
+    checker = parties or (PartyChecker() if screen else None)
+    listed = checker.check(txn.parties, day) if checker is not None else None
+    snapshots = checker.snapshots() if checker is not None else []
+
+    verdicts: list[Verdict] = []
+    start = us_rules_start(rulebook)
+    if start is not None and day < start:
+        verdicts.append(
+            Verdict(
+                "US",
+                "undetermined",
+                reasons=[
+                    Reason(
+                        "us.ear",
+                        "15 CFR parts 732-744",
+                        f"The rulebook's US licence procedures begin on {start}; earlier "
+                        "dates are not encoded.",
+                    )
+                ],
+                scope_note=SCOPE_NOTE,
+            )
+        )
+    else:
+        procedure = EarProcedure(rulebook, view, txn, listed)
+        results = [procedure.run_line(i, line) for i, line in enumerate(txn.lines)]
+        us = combine("US", results, SCOPE_NOTE)
+        if listed is None:
+            us.reasons.append(
+                Reason(
+                    "us.ear.744_11",
+                    "15 CFR 744.11",
+                    "Parties were not screened against the Entity List in this determination.",
+                )
+            )
+        verdicts.append(us)
+
+    regimes = applicable_regimes(txn, rulebook, day)
+    if regimes:
+        classifications = [
+            classify(line.item, day, rulebook=rulebook, catalog=catalog) for line in txn.lines
+        ]
+        for code in regimes:
+            verdicts.append(determine_listed(REGIMES[code], txn, classifications, rulebook))
+
+    return Determination(
+        as_of=day,
+        rulebook_version=rulebook.version,
+        engine_version=__version__,
+        list_snapshots=snapshots,
+        inputs=_jsonable(dict(txn.raw)),
+        verdicts=verdicts,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,1 @@
+"""One module per investment-screening regime; each reads like its instrument."""

@@ -1,0 +1,151 @@
+"""The screening module's judgement repository, kept in the service database.
+
+Implements `chipcontrols.screening.judgements.JudgementRepository` on a SQLAlchemy session:
+it writes in the caller's transaction, and every judgement is appended to the audit log
+in that same transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chipcontrols.errors import InputError
+from chipcontrols.screening.judgements import (
+    DECISIONS,
+    Judgement,
+    SeenHit,
+    WatchedParty,
+)
+from chipcontrols.storage import audit
+from chipcontrols.storage.canonical import sha256_text
+from chipcontrols.storage.models import JudgementRow, PartyRow, SeenHitRow
+
+
+def key_hash(party_key: str) -> str:
+    return sha256_text(party_key)
+
+
+def _to_judgement(row: JudgementRow) -> Judgement:
+    return Judgement(
+        party_key=row.party_key,
+        party_name=row.party_name,
+        entry_id=row.entry_id,
+        entry_hash=row.entry_hash,
+        entry_name=row.entry_name,
+        decision=row.decision,
+        reason=row.reason,
+        author=row.author,
+        snapshot_id=row.snapshot_id,
+        score=row.score,
+        matcher=row.matcher,
+        created_at=row.created_at,
+        id=row.id,
+    )
+
+
+class SqlJudgements:
+    """JudgementRepository over one session; `actor` signs the audit entries."""
+
+    def __init__(self, session: Session, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+
+    def add(self, judgement: Judgement) -> Judgement:
+        if judgement.decision not in DECISIONS:
+            raise InputError("decision is 'cleared' or 'confirmed'", loc="decision")
+        if not judgement.reason.strip():
+            raise InputError("a judgement needs a reason", loc="reason")
+        if not judgement.author.strip():
+            raise InputError("a judgement needs an author", loc="author")
+        fields = judgement.to_dict()
+        fields.pop("id")
+        row = JudgementRow(party_key_sha256=key_hash(judgement.party_key), **fields)
+        self.session.add(row)
+        self.session.flush()
+        audit.append(
+            self.session,
+            actor=self.actor,
+            action="judge",
+            subject=f"judgement:{row.id}",
+            payload={
+                "sha256": audit.judgement_hash(row),
+                "decision": row.decision,
+                "entry_id": row.entry_id,
+                "party_name": row.party_name,
+            },
+        )
+        return _to_judgement(row)
+
+    def history(self, party_key: str | None = None) -> list[Judgement]:
+        query = select(JudgementRow).order_by(JudgementRow.id)
+        if party_key:
+            query = query.where(JudgementRow.party_key_sha256 == key_hash(party_key))
+        return [_to_judgement(r) for r in self.session.execute(query).scalars()]
+
+    def latest(self, party_key: str, entry_id: str) -> Judgement | None:
+        row = self.session.execute(
+            select(JudgementRow)
+            .where(
+                JudgementRow.party_key_sha256 == key_hash(party_key),
+                JudgementRow.entry_id == entry_id,
+            )
+            .order_by(JudgementRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return _to_judgement(row) if row else None
+
+    def watch(self, party: WatchedParty) -> None:
+        digest = key_hash(party.key)
+        row = self.session.get(PartyRow, digest)
+        if row is None:
+            self.session.add(
+                PartyRow(
+                    key_sha256=digest,
+                    key=party.key,
+                    name=party.name,
+                    country=party.country,
+                    address=party.address,
+                    document=party.document,
+                )
+            )
+        else:
+            row.name, row.country = party.name, party.country
+            row.address, row.document = party.address, party.document
+        self.session.flush()
+
+    def watched(self) -> list[WatchedParty]:
+        rows = self.session.execute(select(PartyRow).order_by(PartyRow.key)).scalars()
+        return [WatchedParty(r.key, r.name, r.country, r.address, r.document) for r in rows]
+
+    def seen(self, party_key: str) -> dict[str, SeenHit]:
+        rows = self.session.execute(
+            select(SeenHitRow).where(SeenHitRow.party_key_sha256 == key_hash(party_key))
+        ).scalars()
+        return {
+            r.entry_id: SeenHit(
+                r.party_key, r.entry_id, r.entry_hash, r.snapshot_id, r.score, r.seen_at
+            )
+            for r in rows
+        }
+
+    def record_seen(self, hits: list[SeenHit]) -> None:
+        for h in hits:
+            digest = key_hash(h.party_key)
+            row = self.session.get(SeenHitRow, (digest, h.entry_id))
+            if row is None:
+                self.session.add(
+                    SeenHitRow(
+                        party_key_sha256=digest,
+                        party_key=h.party_key,
+                        entry_id=h.entry_id,
+                        entry_hash=h.entry_hash,
+                        snapshot_id=h.snapshot_id,
+                        score=h.score,
+                        seen_at=h.seen_at,
+                    )
+                )
+            else:
+                row.entry_hash, row.snapshot_id = h.entry_hash, h.snapshot_id
+                row.score, row.seen_at = h.score, h.seen_at
+        self.session.flush()

@@ -1,0 +1,518 @@
+"""Repositories: the queries and writes the service layer needs, on a caller's session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chipcontrols.errors import ChipControlsError, InputError, NotFoundError
+from chipcontrols.storage import audit
+from chipcontrols.storage.canonical import canonical, new_id, now, sha256_text
+from chipcontrols.storage.judgements import key_hash
+from chipcontrols.storage.models import (
+    ApiKeyRow,
+    AuditRow,
+    HitRow,
+    JudgementRow,
+    ListSnapshotRow,
+    RecordRow,
+    RulebookArchive,
+    TransactionRow,
+    UserRow,
+)
+
+ROLES = ("viewer", "analyst", "admin")
+KEY_PREFIX = "cck_"
+
+
+class AuthError(ChipControlsError):
+    code = "unauthenticated"
+    http_status = 401
+
+
+class ForbiddenError(ChipControlsError):
+    code = "forbidden"
+    http_status = 403
+
+
+def role_rank(role: str) -> int:
+    return ROLES.index(role)
+
+
+# ---------------------------------------------------------------- records
+
+
+def add_record(
+    session: Session,
+    *,
+    kind: str,
+    action: str,
+    actor: str,
+    as_of: dt.date,
+    rulebook_version: str,
+    list_snapshots: list[str],
+    engine_version: str,
+    input: dict[str, Any],
+    result: dict[str, Any],
+    summary: str,
+    transaction_id: str | None = None,
+) -> RecordRow:
+    row = RecordRow(
+        id=new_id("rec"),
+        kind=kind,
+        created_at=now(),
+        actor=actor,
+        as_of=as_of.isoformat(),
+        rulebook_version=rulebook_version,
+        list_snapshots=canonical(list_snapshots),
+        engine_version=engine_version,
+        input=canonical(input),
+        result=canonical(result),
+        summary=summary[:2000],
+        transaction_id=transaction_id,
+        sha256="",
+    )
+    row.sha256 = audit.record_hash(row)
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action=action,
+        subject=row.id,
+        payload={
+            "sha256": row.sha256,
+            "kind": kind,
+            "as_of": row.as_of,
+            "rulebook_version": rulebook_version,
+            "list_snapshots": list_snapshots,
+            "summary": row.summary,
+        },
+    )
+    return row
+
+
+def get_record(session: Session, record_id: str) -> RecordRow:
+    row = session.get(RecordRow, record_id.strip())
+    if row is None:
+        raise NotFoundError(f"no record {record_id!r}", loc="record_id")
+    return row
+
+
+def list_records(
+    session: Session, *, kind: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[RecordRow]]:
+    query = select(RecordRow)
+    count = select(func.count()).select_from(RecordRow)
+    if kind:
+        query = query.where(RecordRow.kind == kind)
+        count = count.where(RecordRow.kind == kind)
+    rows = session.execute(
+        query.order_by(RecordRow.created_at.desc(), RecordRow.id).limit(limit).offset(offset)
+    ).scalars()
+    return session.execute(count).scalar_one(), list(rows)
+
+
+def record_dict(row: RecordRow, *, full: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": row.id,
+        "kind": row.kind,
+        "created_at": row.created_at,
+        "actor": row.actor,
+        "as_of": row.as_of,
+        "rulebook_version": row.rulebook_version,
+        "list_snapshots": json.loads(row.list_snapshots),
+        "engine_version": row.engine_version,
+        "transaction_id": row.transaction_id,
+        "summary": row.summary,
+        "sha256": row.sha256,
+    }
+    if full:
+        out["input"] = json.loads(row.input)
+        out["result"] = json.loads(row.result)
+    return out
+
+
+def add_transaction(session: Session, document: dict[str, Any], actor: str) -> TransactionRow:
+    text = canonical(document)
+    row = TransactionRow(
+        id=new_id("txn"),
+        document=text,
+        sha256=sha256_text(text),
+        created_at=now(),
+        created_by=actor,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def add_hits(session: Session, record_id: str, result: dict[str, Any]) -> int:
+    """Store the matching hits of a screening result (the review queue reads them)."""
+    count = 0
+    at = now()
+    for party_result in result.get("results", []):
+        party = party_result.get("party") or {"name": party_result.get("query")}
+        key = str(party.get("key") or party.get("name"))
+        for hit in party_result.get("hits", []):
+            if not hit.get("match"):
+                continue
+            session.add(
+                HitRow(
+                    record_id=record_id,
+                    party_key_sha256=key_hash(key),
+                    party_key=key,
+                    party_name=str(party.get("name")),
+                    party_country=party.get("country"),
+                    party_document=canonical(
+                        {k: v for k, v in party.items() if k != "key" and v is not None}
+                    ),
+                    entry_id=str(hit["entry_id"]),
+                    entry_hash=str(hit.get("entry", {}).get("content_hash", "")),
+                    entry_name=str(hit.get("name")),
+                    list=str(hit.get("list")),
+                    snapshot_id=str(hit.get("list_snapshot", "")),
+                    score=float(hit.get("score", 0.0)),
+                    created_at=at,
+                )
+            )
+            count += 1
+    session.flush()
+    return count
+
+
+def review_queue(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Matching hits that no judgement in force covers: the latest per (party, entry)."""
+    latest = (
+        select(func.max(HitRow.id))
+        .group_by(HitRow.party_key_sha256, HitRow.entry_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(HitRow).where(HitRow.id.in_(latest)).order_by(HitRow.id.desc())
+    ).scalars()
+    queue = []
+    for hit in rows:
+        judgement = session.execute(
+            select(JudgementRow)
+            .where(
+                JudgementRow.party_key_sha256 == hit.party_key_sha256,
+                JudgementRow.entry_id == hit.entry_id,
+            )
+            .order_by(JudgementRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if judgement is not None and judgement.entry_hash == hit.entry_hash:
+            continue
+        queue.append(
+            {
+                "hit_id": hit.id,
+                "record_id": hit.record_id,
+                "party": json.loads(hit.party_document),
+                "entry_id": hit.entry_id,
+                "entry_name": hit.entry_name,
+                "list": hit.list,
+                "score": hit.score,
+                "snapshot_id": hit.snapshot_id,
+                "created_at": hit.created_at,
+                "previous_judgement": (
+                    {
+                        "decision": judgement.decision,
+                        "reason": judgement.reason,
+                        "author": judgement.author,
+                        "detail": "the listed entry changed since this judgement",
+                    }
+                    if judgement
+                    else None
+                ),
+            }
+        )
+        if len(queue) >= limit:
+            break
+    return queue
+
+
+def get_hit(session: Session, hit_id: int) -> HitRow:
+    row = session.get(HitRow, hit_id)
+    if row is None:
+        raise NotFoundError(f"no hit {hit_id}", loc="hit_id")
+    return row
+
+
+def list_judgements(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(JudgementRow).order_by(JudgementRow.id.desc()).limit(limit)
+    ).scalars()
+    return [
+        {
+            "id": r.id,
+            "party_name": r.party_name,
+            "party_key": r.party_key,
+            "entry_id": r.entry_id,
+            "entry_name": r.entry_name,
+            "entry_hash": r.entry_hash,
+            "decision": r.decision,
+            "reason": r.reason,
+            "author": r.author,
+            "snapshot_id": r.snapshot_id,
+            "score": r.score,
+            "matcher": r.matcher,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- law and lists
+
+
+def has_rulebook(session: Session, version: str) -> bool:
+    found = session.execute(
+        select(RulebookArchive.version).where(RulebookArchive.version == version)
+    ).first()
+    return found is not None
+
+
+def has_snapshot(session: Session, snapshot_id: str) -> bool:
+    found = session.execute(
+        select(ListSnapshotRow.id).where(ListSnapshotRow.id == snapshot_id)
+    ).first()
+    return found is not None
+
+
+def archive_rulebook(session: Session, version: str, files: dict[str, str]) -> bool:
+    if session.get(RulebookArchive, version) is not None:
+        return False
+    session.add(RulebookArchive(version=version, files=canonical(files), created_at=now()))
+    session.flush()
+    return True
+
+
+def archived_rulebook(session: Session, version: str) -> dict[str, str] | None:
+    row = session.get(RulebookArchive, version)
+    return json.loads(row.files) if row else None
+
+
+def store_snapshot(session: Session, info: dict[str, Any], document: dict[str, Any]) -> bool:
+    if session.get(ListSnapshotRow, info["id"]) is not None:
+        return False
+    session.add(
+        ListSnapshotRow(
+            id=info["id"],
+            dataset=info["dataset"],
+            as_of=info["as_of"],
+            entries=int(info["entries"]),
+            source=canonical(info.get("source") or {}),
+            document=canonical(document),
+            created_at=now(),
+        )
+    )
+    session.flush()
+    return True
+
+
+def stored_snapshot(session: Session, snapshot_id: str) -> dict[str, Any] | None:
+    row = session.get(ListSnapshotRow, snapshot_id)
+    return json.loads(row.document) if row else None
+
+
+def stored_snapshot_ids(session: Session) -> list[str]:
+    return list(session.execute(select(ListSnapshotRow.id)).scalars())
+
+
+# ---------------------------------------------------------------- audit
+
+
+def audit_entries(
+    session: Session, *, limit: int = 100, before: int | None = None, subject: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(AuditRow)
+    if before is not None:
+        query = query.where(AuditRow.seq < before)
+    if subject:
+        query = query.where(AuditRow.subject == subject)
+    rows = session.execute(query.order_by(AuditRow.seq.desc()).limit(limit)).scalars()
+    return [
+        {
+            "seq": r.seq,
+            "at": r.at,
+            "actor": r.actor,
+            "action": r.action,
+            "subject": r.subject,
+            "payload": json.loads(r.payload) if r.payload.startswith("{") else r.payload,
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+        }
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- users and keys
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    name: str
+    role: str
+    key_id: str
+    kind: str  # api | session
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.name}"
+
+    def allows(self, role: str) -> bool:
+        return role_rank(self.role) >= role_rank(role)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"user": self.name, "role": self.role, "key_id": self.key_id, "kind": self.kind}
+
+
+def check_name(name: str, *, loc: str = "name") -> str:
+    name = name.strip()
+    if not name or len(name) > 80 or not all(c.isalnum() or c in "._-@" for c in name):
+        raise InputError("a user name is 1 to 80 letters, digits, '.', '_', '-' or '@'", loc=loc)
+    return name
+
+
+def check_role(role: str, *, loc: str = "role") -> str:
+    if role not in ROLES:
+        raise InputError(f"role is one of {', '.join(ROLES)}", loc=loc)
+    return role
+
+
+def create_user(session: Session, name: str, role: str, *, actor: str) -> UserRow:
+    name, role = check_name(name), check_role(role)
+    if session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none():
+        raise InputError(f"user {name!r} exists", loc="name", code="conflict")
+    row = UserRow(name=name, role=role, created_at=now(), disabled=False)
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="user.create",
+        subject=f"user:{name}",
+        payload={"role": role},
+    )
+    return row
+
+
+def get_user(session: Session, name: str) -> UserRow:
+    row = session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none()
+    if row is None:
+        raise NotFoundError(f"no user {name!r}", loc="user")
+    return row
+
+
+def list_users(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(select(UserRow).order_by(UserRow.name)).scalars()
+    return [
+        {"name": r.name, "role": r.role, "created_at": r.created_at, "disabled": r.disabled}
+        for r in rows
+    ]
+
+
+def count_users(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(UserRow)).scalar_one()
+
+
+def create_key(
+    session: Session,
+    user: UserRow,
+    *,
+    label: str,
+    actor: str,
+    kind: str = "api",
+    hours: int | None = None,
+) -> tuple[ApiKeyRow, str]:
+    """A new key; the secret is returned once and only its SHA-256 is stored."""
+    key_id = "k" + secrets.token_hex(6)
+    token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
+    created = dt.datetime.now(dt.UTC)
+    expires = (
+        (created + dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if hours else None
+    )
+    row = ApiKeyRow(
+        id=key_id,
+        user_id=user.id,
+        label=label.strip()[:120] or kind,
+        kind=kind,
+        secret_sha256=sha256_text(token),
+        created_at=now(),
+        expires_at=expires,
+        revoked_at=None,
+        last_used_at=None,
+    )
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="key.create" if kind == "api" else "sign_in",
+        subject=f"key:{key_id}",
+        payload={"user": user.name, "role": user.role, "label": row.label, "kind": kind},
+    )
+    return row, token
+
+
+def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKeyRow:
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFoundError(f"no key {key_id!r}", loc="key_id")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        audit.append(
+            session,
+            actor=actor,
+            action="key.revoke" if row.kind == "api" else "sign_out",
+            subject=f"key:{key_id}",
+            payload={},
+        )
+    return row
+
+
+def list_keys(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ApiKeyRow, UserRow)
+        .join(UserRow, ApiKeyRow.user_id == UserRow.id)
+        .where(ApiKeyRow.kind == "api")
+        .order_by(ApiKeyRow.created_at)
+    ).all()
+    return [
+        {
+            "id": k.id,
+            "user": u.name,
+            "role": u.role,
+            "label": k.label,
+            "created_at": k.created_at,
+            "revoked_at": k.revoked_at,
+        }
+        for k, u in rows
+    ]
+
+
+def authenticate(session: Session, token: str) -> Principal:
+    """The user a key belongs to; AuthError for anything else (never says which part failed)."""
+    failure = AuthError("invalid or revoked API key", loc="Authorization")
+    token = token.strip()
+    if not token.startswith(KEY_PREFIX) or len(token) > 200:
+        raise failure
+    key_id = token[len(KEY_PREFIX) :].split("_", 1)[0]
+    row = session.get(ApiKeyRow, key_id) if key_id.isalnum() else None
+    if row is None or not hmac.compare_digest(row.secret_sha256, sha256_text(token)):
+        raise failure
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at < now()):
+        raise failure
+    user = session.get(UserRow, row.user_id)
+    if user is None or user.disabled:
+        raise failure
+    return Principal(user.id, user.name, user.role, row.id, row.kind)

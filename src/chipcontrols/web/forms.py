@@ -1,0 +1,134 @@
+"""Turning form fields into the documents the services take, and answers into facts."""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from chipcontrols.errors import InputError
+
+COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+END_USES = ("datacenter", "supercomputer", "advanced_node_ic_production", "military")
+_PATH = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def country(value: str | None, *, loc: str, required: bool = False) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InputError("give an ISO 3166 alpha-2 code, e.g. CN", loc=loc)
+        return None
+    if not COUNTRY.match(value):
+        raise InputError("a country is an ISO 3166 alpha-2 code, e.g. CN", loc=loc)
+    return value.upper()
+
+
+def text(value: str | None, *, loc: str, limit: int = 500) -> str | None:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise InputError(f"at most {limit} characters", loc=loc)
+    return value or None
+
+
+def transaction_from_form(form: Mapping[str, Any], end_uses: list[str]) -> dict[str, Any]:
+    """The first step of a check: what the officer knows at the start."""
+    product = text(form.get("product"), loc="product", limit=200)
+    kind = text(form.get("kind"), loc="kind", limit=60)
+    name = text(form.get("item_name"), loc="item_name", limit=200)
+    if product:
+        item: dict[str, Any] = {"product": product}
+    elif kind:
+        item = {"kind": kind}
+        if name:
+            item["name"] = name
+    else:
+        raise InputError("choose a catalog product or an item kind", loc="product")
+    line: dict[str, Any] = {"item": item}
+    made_in = country(form.get("made_in"), loc="made_in")
+    if made_in:
+        line["made_in"] = made_in
+    txn: dict[str, Any] = {
+        "kind": "transaction",
+        "export_from": country(form.get("export_from"), loc="export_from", required=True),
+        "destination": country(form.get("destination"), loc="destination", required=True),
+        "items": [line],
+        "parties": [],
+        "end_uses": [u for u in end_uses if u in END_USES],
+    }
+    party = text(form.get("end_user"), loc="end_user")
+    if party:
+        txn["parties"].append(
+            {
+                "role": "end_user",
+                "name": party,
+                "country": country(form.get("end_user_country"), loc="end_user_country")
+                or txn["destination"],
+            }
+        )
+    return txn
+
+
+def _value(raw: str, kind: str, loc: str) -> Any:
+    raw = raw.strip()
+    if kind == "boolean":
+        if raw.lower() in ("true", "yes"):
+            return True
+        if raw.lower() in ("false", "no"):
+            return False
+        raise InputError("answer yes or no", loc=loc)
+    if kind == "number":
+        try:
+            return float(raw) if any(c in raw for c in ".eE") else int(raw)
+        except ValueError:
+            return raw  # a quantity with its unit ("4.8 TB/s"); the item parser checks it
+    if kind == "set":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def set_path(doc: dict[str, Any], path: str, value: Any, *, loc: str) -> None:
+    parts: list[str | int] = [name if name else int(index) for name, index in _PATH.findall(path)]
+    if not parts:
+        raise InputError("unknown question", loc=loc)
+    here: Any = doc
+    for part in parts[:-1]:
+        try:
+            here = here[part]
+        except (KeyError, IndexError, TypeError):
+            raise InputError("the question does not fit this transaction", loc=loc) from None
+    if not isinstance(here, dict) or not isinstance(parts[-1], str):
+        raise InputError("the question does not fit this transaction", loc=loc)
+    here[parts[-1]] = value
+
+
+def apply_answers(
+    transaction: dict[str, Any],
+    questions: list[dict[str, Any]],
+    answers: Mapping[str, str],
+    lookup: Any,
+) -> tuple[dict[str, Any], int]:
+    """The transaction with the answered questions filled in; (transaction, answered)."""
+    txn = copy.deepcopy(transaction)
+    answered = 0
+    for q in questions:
+        qid = str(q.get("id", ""))
+        raw = answers.get(f"q:{qid}", "")
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        if len(raw) > 500:
+            raise InputError("at most 500 characters", loc=qid)
+        path = str(q.get("path") or qid)
+        item_index = q.get("item")
+        if isinstance(item_index, int):
+            lines = txn.get("items") or []
+            if 0 <= item_index < len(lines):
+                item = lines[item_index].get("item", {})
+                if "product" in item and lookup is not None:
+                    lines[item_index]["item"] = dict(lookup(item["product"], qid))
+        set_path(txn, path, _value(raw, str(q.get("type", "string")), qid), loc=qid)
+        answered += 1
+    if not answered:
+        raise InputError("answer at least one question", loc="answers")
+    return txn, answered

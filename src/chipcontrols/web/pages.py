@@ -1,0 +1,449 @@
+"""Web pages. Each handler asks the services for one document (`data`), then renders it
+as HTML, or returns it as JSON for `?format=json` / `Accept: application/json`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlparse
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from chipcontrols import __version__
+from chipcontrols.api.auth import (
+    SESSION_COOKIE,
+    authenticate,
+    check_csrf,
+    csrf_token,
+    services,
+)
+from chipcontrols.app_services import Services
+from chipcontrols.catalog import load_catalog
+from chipcontrols.errors import ChipControlsError, InputError
+from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.storage.repo import ForbiddenError, Principal
+from chipcontrols.web.forms import END_USES, apply_answers, transaction_from_form
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["tojson_pretty"] = lambda v: json.dumps(
+    v, indent=2, ensure_ascii=False, default=str
+)
+
+
+def wants_json(request: Request) -> bool:
+    if request.query_params.get("format") == "json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def user(request: Request, role: str = "viewer") -> Principal:
+    principal = authenticate(request, cookie=True)
+    if not principal.allows(role):
+        raise ForbiddenError(f"this needs the {role} role; you have {principal.role}", loc="role")
+    return principal
+
+
+def page(
+    request: Request,
+    template: str,
+    data: dict[str, Any],
+    who: Principal | None,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    if wants_json(request):
+        return JSONResponse(data, status_code=status)
+    session = request.cookies.get(SESSION_COOKIE)
+    context = {
+        "data": data,
+        "me": who,
+        "csrf": csrf_token(session) if session else "",
+        "version": __version__,
+        "path": request.url.path,
+        **extra,
+    }
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _safe_next(raw: str | None) -> str:
+    if not raw:
+        return "/"
+    parsed = urlparse(raw)
+    if parsed.scheme or parsed.netloc or not raw.startswith("/") or raw.startswith("//"):
+        return "/"
+    return raw
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("application/json"):
+        try:
+            body = await request.json()
+        except ValueError:
+            raise InputError(
+                "the body is not valid JSON", loc="body", code="malformed_json"
+            ) from None
+        if not isinstance(body, dict):
+            raise InputError("the body is a JSON object", loc="body")
+        return body
+    form = await request.form()
+    out: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if not isinstance(value, str):
+            raise InputError("file uploads are not taken here", loc=key)
+        if key in out:
+            existing = out[key]
+            out[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            out[key] = value
+    return out
+
+
+def _str(form: dict[str, Any], key: str) -> str:
+    value = form.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError("expected text", loc=key)
+    return value
+
+
+def _list(form: dict[str, Any], key: str) -> list[str]:
+    value = form.get(key)
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [v for v in items if isinstance(v, str)]
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/login")
+    def login_page(request: Request) -> Response:
+        return page(
+            request,
+            "login.html",
+            {"next": _safe_next(request.query_params.get("next"))},
+            None,
+        )
+
+    @router.post("/login")
+    async def login(request: Request) -> Response:
+        form = await _form(request)
+        svc: Services = services(request)
+        key = _str(form, "api_key").strip()
+        nxt = _safe_next(_str(form, "next"))
+        try:
+            principal, token = svc.sign_in(key)
+        except ChipControlsError as exc:
+            if wants_json(request):
+                raise
+            return page(
+                request,
+                "login.html",
+                {"next": nxt, "error": exc.message},
+                None,
+                status=exc.http_status,
+            )
+        response: Response
+        if wants_json(request):
+            response = JSONResponse(principal.to_dict())
+        else:
+            response = RedirectResponse(nxt, status_code=303)
+        response.set_cookie(
+            SESSION_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            max_age=svc.settings.session_hours * 3600,
+            secure=request.url.scheme == "https",
+        )
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        form = await _form(request)
+        who = user(request)
+        check_csrf(request, _str(form, "csrf"))
+        services(request).sign_out(who)
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @router.get("/")
+    def home(request: Request) -> Response:
+        who = user(request)
+        svc = services(request)
+        data = {
+            "user": who.to_dict(),
+            "operations": svc.operations(),
+            "recent": svc.records(limit=10)["records"],
+            "review_queue": len(svc.review_queue()["hits"]),
+            "rulebook_version": load_rulebook().version,
+        }
+        return page(request, "home.html", data, who)
+
+    # ------------------------------------------------------------ check a transaction
+
+    @router.get("/check")
+    def check_form(request: Request) -> Response:
+        who = user(request)
+        return page(request, "check.html", _check_form_data(services(request)), who)
+
+    @router.post("/check")
+    async def check(request: Request) -> Response:
+        form = await _form(request)
+        who = user(request, "analyst")
+        check_csrf(request, _str(form, "csrf"))
+        svc = services(request)
+        try:
+            if isinstance(form.get("transaction"), dict):
+                txn = form["transaction"]
+            else:
+                fields = {k: _str(form, k) for k in form if k != "end_use"}
+                txn = transaction_from_form(fields, _list(form, "end_use"))
+            record = svc.check(txn, as_of=_str(form, "as_of") or None, actor=who.actor)
+        except ChipControlsError as exc:
+            if wants_json(request):
+                raise
+            data = _check_form_data(svc)
+            data["error"] = exc.to_dict()
+            data["values"] = {k: v for k, v in form.items() if k != "csrf"}
+            return page(request, "check.html", data, who, status=exc.http_status)
+        return _after_record(request, record)
+
+    @router.post("/records/{record_id}/answers")
+    async def answer(request: Request, record_id: str) -> Response:
+        form = await _form(request)
+        who = user(request, "analyst")
+        check_csrf(request, _str(form, "csrf"))
+        svc = services(request)
+        record = svc.record(record_id)
+        questions = questions_of(record)
+        txn = record["input"].get("transaction")
+        if not isinstance(txn, dict) or not questions:
+            raise InputError("this record asks no questions", loc="record_id")
+        answers = {k: _str(form, k) for k in form if k.startswith("q:")}
+        catalog = load_catalog()
+        filled, _ = apply_answers(txn, questions, answers, catalog.lookup)
+        new = svc.check(filled, as_of=record["as_of"], actor=who.actor)
+        return _after_record(request, new)
+
+    # ------------------------------------------------------------ records
+
+    @router.get("/records")
+    def records(request: Request) -> Response:
+        who = user(request)
+        kind = request.query_params.get("kind") or None
+        try:
+            offset = max(0, int(request.query_params.get("offset", "0")))
+        except ValueError:
+            raise InputError("offset is a whole number", loc="offset") from None
+        data = services(request).records(kind=kind, limit=50, offset=offset)
+        return page(request, "records.html", data, who)
+
+    @router.get("/records/{record_id}")
+    def record(request: Request, record_id: str) -> Response:
+        who = user(request)
+        svc = services(request)
+        data = svc.record(record_id)
+        audit_entries = svc.audit_entries(subject=data["id"], limit=5)["entries"]
+        return page(
+            request,
+            "record.html",
+            data,
+            who,
+            questions=questions_of(data),
+            audit=audit_entries,
+        )
+
+    @router.get("/records/{record_id}/print")
+    def record_print(request: Request, record_id: str) -> Response:
+        who = user(request)
+        svc = services(request)
+        data = svc.record(record_id)
+        audit_entries = svc.audit_entries(subject=data["id"], limit=5)["entries"]
+        return page(
+            request,
+            "print.html",
+            data,
+            who,
+            questions=questions_of(data),
+            audit=audit_entries,
+        )
+
+    @router.post("/records/{record_id}/replay")
+    async def replay(request: Request, record_id: str) -> Response:
+        form = await _form(request)
+        who = user(request)
+        check_csrf(request, _str(form, "csrf"))
+        data = services(request).replay(record_id)
+        return page(request, "replay.html", data, who)
+
+    # ------------------------------------------------------------ screening review
+
+    @router.get("/review")
+    def review(request: Request) -> Response:
+        who = user(request)
+        svc = services(request)
+        data = {**svc.review_queue(), "judgements": svc.judgements()["judgements"][:20]}
+        return page(request, "review.html", data, who)
+
+    @router.post("/review/{hit_id}")
+    async def decide(request: Request, hit_id: int) -> Response:
+        form = await _form(request)
+        who = user(request, "analyst")
+        check_csrf(request, _str(form, "csrf"))
+        judgement = services(request).judge_hit(
+            hit_id,
+            decision=_str(form, "decision"),
+            reason=_str(form, "reason"),
+            principal=who,
+        )
+        if wants_json(request):
+            return JSONResponse(judgement)
+        if request.headers.get("hx-request"):
+            return page(request, "_judged.html", judgement, who)
+        return RedirectResponse("/review", status_code=303)
+
+    # ------------------------------------------------------------ law
+
+    @router.get("/rules")
+    def rules(request: Request) -> Response:
+        who = user(request)
+        as_of = request.query_params.get("as_of") or None
+        data = services(request).rules(
+            as_of, jurisdiction=request.query_params.get("jurisdiction") or None
+        )
+        return page(request, "rules.html", data, who)
+
+    @router.get("/rules/diff")
+    def rules_diff(request: Request) -> Response:
+        who = user(request)
+        qp = request.query_params
+        if not qp.get("from") or not qp.get("to"):
+            rulebook = load_rulebook()
+            data: dict[str, Any] = {
+                "from": qp.get("from")
+                or (rulebook.earliest.isoformat() if rulebook.earliest else ""),
+                "to": qp.get("to") or "",
+                "rulebook_version": rulebook.version,
+                "changes": None,
+            }
+        else:
+            data = services(request).rules_diff(qp["from"], qp["to"])
+        return page(request, "rules_diff.html", data, who)
+
+    @router.get("/rules/{rule_id}")
+    def rule(request: Request, rule_id: str) -> Response:
+        who = user(request)
+        data = services(request).rule(rule_id, request.query_params.get("as_of") or None)
+        return page(request, "rule.html", data, who)
+
+    # ------------------------------------------------------------ lists
+
+    @router.get("/lists")
+    def lists(request: Request) -> Response:
+        who = user(request)
+        return page(request, "lists.html", services(request).lists(), who)
+
+    @router.get("/lists/{snapshot_id}")
+    def snapshot(request: Request, snapshot_id: str) -> Response:
+        who = user(request)
+        q = request.query_params.get("q") or None
+        if q is not None and len(q) > 200:
+            raise InputError("at most 200 characters", loc="q")
+        try:
+            offset = max(0, int(request.query_params.get("offset", "0")))
+        except ValueError:
+            raise InputError("offset is a whole number", loc="offset") from None
+        data = services(request).snapshot(snapshot_id, q=q, limit=100, offset=offset)
+        return page(request, "snapshot.html", data, who, q=q or "")
+
+    # ------------------------------------------------------------ audit
+
+    @router.get("/audit")
+    def audit(request: Request) -> Response:
+        who = user(request)
+        svc = services(request)
+        before_raw = request.query_params.get("before")
+        try:
+            before = int(before_raw) if before_raw else None
+        except ValueError:
+            raise InputError("before is a whole number", loc="before") from None
+        data = {
+            "verification": svc.audit_verify(),
+            **svc.audit_entries(limit=100, before=before),
+        }
+        return page(request, "audit.html", data, who)
+
+    return router
+
+
+def _check_form_data(svc: Services) -> dict[str, Any]:
+    return {
+        "products": [p.name for p in load_catalog().products],
+        "kinds": sorted(load_rulebook().kinds),
+        "end_uses": list(END_USES),
+        "mode": "determination" if "determination" in svc.operations() else "check",
+        "values": {},
+        "error": None,
+    }
+
+
+def questions_of(record: dict[str, Any]) -> list[dict[str, Any]]:
+    result = record.get("result") or {}
+    if record.get("kind") == "check":
+        return list(result.get("questions") or [])
+    out: list[dict[str, Any]] = []
+    for verdict in result.get("verdicts") or []:
+        for q in verdict.get("questions") or []:
+            if isinstance(q, dict) and q not in out:
+                out.append(q)
+    return out
+
+
+def _after_record(request: Request, record: dict[str, Any]) -> Response:
+    if wants_json(request):
+        return JSONResponse(record)
+    return RedirectResponse(f"/records/{quote(record['id'])}", status_code=303)
+
+
+def mount(app: FastAPI) -> Any:
+    """Add the pages and static files; returns the renderer of errors as pages."""
+    app.include_router(build_router())
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def render_error(request: Request, status: int, body: dict[str, Any]) -> Response:
+        if status == 401:
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        session = request.cookies.get(SESSION_COOKIE)
+        who = getattr(request.state, "principal", None)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {
+                "data": body,
+                "error": body["error"],
+                "me": who,
+                "csrf": csrf_token(session) if session else "",
+                "version": __version__,
+                "path": request.url.path,
+            },
+            status_code=status,
+        )
+
+    return render_error
