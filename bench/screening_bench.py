@@ -27,10 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from screening_data import SDN_FILE, Case, build_cases  # noqa: E402
-
-from chipcontrols.screening.matcher import THRESHOLD, VERSION, Matcher, Query  # noqa: E402
-from chipcontrols.screening.model import ListEntry  # noqa: E402
+from chipcontrols.screening.matcher import THRESHOLD, VERSION, Matcher, Query
+from chipcontrols.screening.model import ListEntry
+from screening_data import SDN_FILE, Case, build_cases
 
 NK_THRESHOLD = 0.70
 Decide = Callable[[Sequence[Case]], list[set[str]]]
@@ -65,7 +64,14 @@ def nomenklatura(entries: list[ListEntry]) -> tuple[Decide, float]:
     schemas = {"Person": "Person", "Organization": "Organization", "Vessel": "Vessel"}
     schemas["Airplane"] = "Airplane"
 
-    def entity(dataset: Dataset, eid: str, schema: str, names: Sequence[str], countries: Sequence[str], addresses: Sequence[str]) -> StatementEntity:
+    def entity(
+        dataset: Dataset,
+        eid: str,
+        schema: str,
+        names: Sequence[str],
+        countries: Sequence[str],
+        addresses: Sequence[str],
+    ) -> StatementEntity:
         e = StatementEntity(dataset, {"id": eid, "schema": schema})
         e.add("name", names[0])
         for a in names[1:]:
@@ -81,7 +87,14 @@ def nomenklatura(entries: list[ListEntry]) -> tuple[Decide, float]:
     with store.writer() as w:
         for x in entries:
             w.add_entity(
-                entity(ds, x.id, schemas.get(x.schema, "LegalEntity"), x.all_names(), x.countries, [a.full for a in x.addresses])
+                entity(
+                    ds,
+                    x.id,
+                    schemas.get(x.schema, "LegalEntity"),
+                    x.all_names(),
+                    x.countries,
+                    [a.full for a in x.addresses],
+                )
             )
     view = store.view(ds)
     folder = Path(tempfile.mkdtemp(prefix="nk-index-"))
@@ -93,7 +106,14 @@ def nomenklatura(entries: list[ListEntry]) -> tuple[Decide, float]:
 
     def run(cases: Sequence[Case]) -> list[set[str]]:
         queries = [
-            entity(qds, f"q{i}", qschemas.get(c.schema, "LegalEntity"), [c.query], [c.country] if c.country else [], [])
+            entity(
+                qds,
+                f"q{i}",
+                qschemas.get(c.schema, "LegalEntity"),
+                [c.query],
+                [c.country] if c.country else [],
+                [],
+            )
             for i, c in enumerate(cases)
         ]
         found: dict[str, set[str]] = defaultdict(set)
@@ -142,19 +162,26 @@ def timed(run: Decide, cases: Sequence[Case]) -> tuple[list[set[str]], float]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--entities", type=int, default=500)
     ap.add_argument("--people", type=int, default=150)
-    ap.add_argument("--show-errors", type=int, default=0, help="print N misses and false alarms of ours")
+    ap.add_argument(
+        "--show-errors", type=int, default=0, help="print N misses and false alarms of ours"
+    )
     args = ap.parse_args()
 
     entries, cases = build_cases(args.seed, args.entities, args.people)
     kinds = Counter(c.variant for c in cases)
-    print(f"list: {SDN_FILE} ({len(entries)} entries, {sum(len(e.aliases) for e in entries)} aliases)")
+    print(
+        f"list: {SDN_FILE} ({len(entries)} entries, {sum(len(e.aliases) for e in entries)} aliases)"
+    )
     print(
         "note: the only SDN data on disk is this legacy SDN CSV (as published around 2018, entity "
-        "numbers up to 26235); no PyPI package ships a current full SDN file, so it is the list used"
+        "numbers up to 26235); no PyPI package ships a current full SDN file, so it is the list "
+        "used"
     )
     print(f"queries: {len(cases)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
 
@@ -165,8 +192,18 @@ def main() -> None:
     ours_out, ours_secs = timed(ours_run, cases)
     nk_out, nk_secs = timed(nk_run, cases)
     rows = [
-        (f"chipcontrols {VERSION} (threshold {THRESHOLD})", evaluate(cases, ours_out), ours_secs, ours_build),
-        (f"nomenklatura logic-v2 (threshold {NK_THRESHOLD})", evaluate(cases, nk_out), nk_secs, nk_build),
+        (
+            f"chipcontrols {VERSION} (threshold {THRESHOLD})",
+            evaluate(cases, ours_out),
+            ours_secs,
+            ours_build,
+        ),
+        (
+            f"nomenklatura logic-v2 (threshold {NK_THRESHOLD})",
+            evaluate(cases, nk_out),
+            nk_secs,
+            nk_build,
+        ),
     ]
     print(f"\n{'matcher':<44} {'P':>6} {'R':>6} {'F1':>6} {'q/s':>9} {'index s':>8}")
     for name, ev, secs, build in rows:
@@ -174,7 +211,9 @@ def main() -> None:
             f"{name:<44} {ev['precision']:6.3f} {ev['recall']:6.3f} {ev['f1']:6.3f} "
             f"{len(cases) / secs:9.1f} {build:8.2f}"
         )
-    print("\nper variant (recall for positives; false-alarm rate for negatives): ours | nomenklatura")
+    print(
+        "\nper variant (recall for positives; false-alarm rate for negatives): ours | nomenklatura"
+    )
     for kind in sorted(kinds):
         cells = []
         for _, ev, _, _ in rows:
@@ -189,7 +228,9 @@ def main() -> None:
     if args.show_errors:
         shown = 0
         for c, got in zip(cases, ours_out, strict=True):
-            wrong = (c.expected is None and got) or (c.expected is not None and c.expected not in got)
+            wrong = (c.expected is None and got) or (
+                c.expected is not None and c.expected not in got
+            )
             if wrong and shown < args.show_errors:
                 print(f"  {c.variant:<18} {c.query!r} expected={c.expected} got={sorted(got)[:3]}")
                 shown += 1

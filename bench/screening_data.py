@@ -45,7 +45,8 @@ GlobalFoundries Inc.; United Microelectronics Corporation; Infineon Technologies
 STMicroelectronics N.V.; NXP Semiconductors N.V.; Renesas Electronics Corporation
 Analog Devices, Inc.; Marvell Technology, Inc.; MediaTek Inc.; Nanya Technology Corporation
 Powerchip Semiconductor Manufacturing Corporation; Vanguard International Semiconductor Corporation
-Tower Semiconductor Ltd.; ASM International N.V.; ASM Pacific Technology Limited; Advantest Corporation
+Tower Semiconductor Ltd.; ASM International N.V.; ASM Pacific Technology Limited
+Advantest Corporation
 Screen Holdings Co., Ltd.; Kokusai Electric Corporation; Lasertec Corporation; Disco Corporation
 Nikon Corporation; Canon Inc.; JEOL Ltd.; Hitachi High-Tech Corporation; Ebara Corporation
 Shin-Etsu Chemical Co., Ltd.; SUMCO Corporation; Siltronic AG; GlobalWafers Co., Ltd.
@@ -57,14 +58,17 @@ Foxconn Industrial Internet Co., Ltd.; Hon Hai Precision Industry Co., Ltd.; Peg
 Quanta Computer Inc.; Wistron Corporation; Compal Electronics, Inc.; Inventec Corporation
 Lenovo Group Limited; Xiaomi Corporation; BYD Company Limited; Alibaba Group Holding Limited
 Tencent Holdings Limited; Baidu, Inc.; JD.com, Inc.; NetEase, Inc.; Meituan
-Contemporary Amperex Technology Co., Limited; BOE Technology Group Co., Ltd.; TCL Technology Group Corporation
+Contemporary Amperex Technology Co., Limited; BOE Technology Group Co., Ltd.
+TCL Technology Group Corporation
 Haier Smart Home Co., Ltd.; Midea Group Co., Ltd.; Gree Electric Appliances, Inc. of Zhuhai
 China Merchants Bank Co., Ltd.; Ping An Insurance (Group) Company of China, Ltd.
-Industrial and Commercial Bank of China Limited; Bank of China Limited; China Construction Bank Corporation
+Industrial and Commercial Bank of China Limited; Bank of China Limited
+China Construction Bank Corporation
 Agricultural Bank of China Limited; China Mobile Limited; China Telecom Corporation Limited
 PetroChina Company Limited; Sinopec Shanghai Petrochemical Company Limited
 Apple Inc.; Microsoft Corporation; Alphabet Inc.; Amazon.com, Inc.; Meta Platforms, Inc.
-Oracle Corporation; International Business Machines Corporation; Cisco Systems, Inc.; Dell Technologies Inc.
+Oracle Corporation; International Business Machines Corporation; Cisco Systems, Inc.
+Dell Technologies Inc.
 HP Inc.; Hewlett Packard Enterprise Company; Siemens AG; Robert Bosch GmbH; Continental AG
 Volkswagen AG; Bayerische Motoren Werke AG; Mercedes-Benz Group AG; BASF SE; Bayer AG
 SAP SE; Deutsche Telekom AG; Deutsche Bank AG; Allianz SE; Airbus SE; Thales S.A.; Safran S.A.
@@ -72,7 +76,8 @@ Schneider Electric SE; TotalEnergies SE; L'Oreal S.A.; LVMH Moet Hennessy Louis 
 Nestle S.A.; Novartis AG; Roche Holding AG; ABB Ltd; UBS Group AG; Zurich Insurance Group AG
 Unilever PLC; BP p.l.c.; Shell plc; HSBC Holdings plc; Barclays PLC; Rolls-Royce Holdings plc
 BAE Systems plc; GSK plc; AstraZeneca PLC; Vodafone Group Plc; Tesco PLC
-Toyota Motor Corporation; Honda Motor Co., Ltd.; Sony Group Corporation; Panasonic Holdings Corporation
+Toyota Motor Corporation; Honda Motor Co., Ltd.; Sony Group Corporation
+Panasonic Holdings Corporation
 Toshiba Corporation; Mitsubishi Electric Corporation; Fujitsu Limited; NEC Corporation
 Kyocera Corporation; Murata Manufacturing Co., Ltd.; TDK Corporation; Rohm Co., Ltd.
 LG Electronics Inc.; Hyundai Motor Company; POSCO Holdings Inc.; Samsung SDI Co., Ltd.
@@ -82,7 +87,8 @@ Grupo Bimbo, S.A.B. de C.V.; Banco Santander, S.A.; Telefonica, S.A.; Iberdrola,
 Enel S.p.A.; Eni S.p.A.; Intesa Sanpaolo S.p.A.; UniCredit S.p.A.; Leonardo S.p.A.
 Koninklijke Philips N.V.; Heineken N.V.; ING Groep N.V.; Nokia Oyj; Telefonaktiebolaget LM Ericsson
 Volvo AB; Atlas Copco AB; Novo Nordisk A/S; Maersk A/S; Equinor ASA; Norsk Hydro ASA
-Emirates Telecommunications Group Company PJSC; Saudi Arabian Oil Company; Qatar Airways Group Q.C.S.C.
+Emirates Telecommunications Group Company PJSC; Saudi Arabian Oil Company
+Qatar Airways Group Q.C.S.C.
 Singapore Telecommunications Limited; DBS Group Holdings Ltd; Keppel Corporation Limited
 BHP Group Limited; Rio Tinto Limited; Commonwealth Bank of Australia; Telstra Group Limited
 """.replace("\n", ";")
@@ -120,7 +126,13 @@ GENERIC_HAN = {
     "shipping": "航运",
     "bank": "银行",
 }
-HAN_FORMS = {"co ltd": "有限公司", "ltd": "有限公司", "limited": "有限公司", "co": "公司", "company": "公司"}
+HAN_FORMS = {
+    "co ltd": "有限公司",
+    "ltd": "有限公司",
+    "limited": "有限公司",
+    "co": "公司",
+    "company": "公司",
+}
 GENERIC_PINYIN = {
     "technology": "Keji",
     "technologies": "Keji",
@@ -313,7 +325,9 @@ class Variants:
         return low.title()
 
 
-def build_cases(seed: int = 7, n_entities: int = 500, n_people: int = 150) -> tuple[list[ListEntry], list[Case]]:
+def build_cases(
+    seed: int = 7, n_entities: int = 500, n_people: int = 150
+) -> tuple[list[ListEntry], list[Case]]:
     rng = random.Random(seed)
     sdn = read_list(SDN_FILE).entries
     variants = Variants(rng)
@@ -326,7 +340,11 @@ def build_cases(seed: int = 7, n_entities: int = 500, n_people: int = 150) -> tu
 
     def add(entry: ListEntry, query: str | None, variant: str, country: str | None = None) -> None:
         if query and query.strip() and normalise(query).tokens:
-            cc = country if country is not None else (entry.countries[0] if entry.countries and rng.random() < 0.5 else None)
+            cc = (
+                country
+                if country is not None
+                else (entry.countries[0] if entry.countries and rng.random() < 0.5 else None)
+            )
             cases.append(Case(query, cc, entry.id, variant, entry.schema))
 
     for e in picks:

@@ -63,7 +63,9 @@ _MATCHER = Matcher(bundled_snapshot().entries)
     st.sampled_from([None, "CN", "US", "HK"]),
     st.one_of(st.none(), st.text(max_size=60)),
 )
-def test_scores_are_bounded_and_flags_follow_the_threshold(name: str, country: str | None, address: str | None) -> None:
+def test_scores_are_bounded_and_flags_follow_the_threshold(
+    name: str, country: str | None, address: str | None
+) -> None:
     hits = _MATCHER.screen(Query(name, country, address))
     for h in hits:
         assert 0.0 <= h.score <= 1.0

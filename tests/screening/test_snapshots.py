@@ -81,7 +81,9 @@ def test_failed_import_leaves_the_active_snapshot(home: Path, tmp_path: Path) ->
     assert store.load("csl").id == good.id
 
 
-def test_interrupted_write_leaves_the_active_snapshot(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_write_leaves_the_active_snapshot(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = SnapshotStore()
     store.import_file(FIXTURES / "csl_sample.json")
     before = store.active_ids()
@@ -121,7 +123,9 @@ def test_unknown_snapshot_is_not_found() -> None:
 
 def test_sdn_import_and_activation(home: Path) -> None:
     store = SnapshotStore()
-    snap = store.import_file(shared("moov-watchman/test_testdata_static/sdn.csv"), as_of=dt.date(2024, 1, 8))
+    snap = store.import_file(
+        shared("moov-watchman/test_testdata_static/sdn.csv"), as_of=dt.date(2024, 1, 8)
+    )
     assert snap.dataset == "ofac_sdn" and len(snap.entries) == 7379
     store.set_active("ofac_sdn", None)
     assert "ofac_sdn" not in store.active_ids()

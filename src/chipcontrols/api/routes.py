@@ -62,7 +62,7 @@ class KeyBody(Strict):
 
 
 def build_router(svc: Services) -> APIRouter:
-    router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)  # type: ignore[arg-type]
+    router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 
     @router.get("/health", operation_id="health", tags=["service"])
     def health() -> dict[str, Any]:

@@ -13,6 +13,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from chipcontrols.errors import InputError
@@ -26,6 +27,7 @@ class Pins:
 
     rulebook: Rulebook
     snapshots: list[str] | None = None
+    law_root: Path | None = None  # the archived law folder when replaying an older version
 
 
 @dataclass
@@ -71,6 +73,23 @@ def _call(func: Callable[..., Any], *args: Any, **optional: Any) -> Any:
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     kwargs = {k: v for k, v in optional.items() if takes_any or k in params}
     return func(*args, **kwargs)
+
+
+class _PinnedScreening(ScreeningService):
+    """The screening service with the snapshots a record names as its default set."""
+
+    def __init__(self, base: ScreeningService, pinned: list[str]) -> None:
+        super().__init__(store=base.store, repo=base.repo, home=base.home)
+        self._pinned = pinned
+
+    def snapshots(self, refs: list[str] | None = None) -> list[Any]:
+        if refs:
+            return super().snapshots(refs)
+        return [self.store.load(ref) for ref in self._pinned]
+
+
+def _pinned(screening: ScreeningService, snapshots: list[str] | None) -> ScreeningService:
+    return screening if snapshots is None else _PinnedScreening(screening, snapshots)
 
 
 def _snapshot_ids(result: Mapping[str, Any]) -> list[str]:
@@ -143,9 +162,6 @@ class Screening(Operation):
         )
         return Outcome(as_of, pins.rulebook.version, _snapshot_ids(result), result, summary)
 
-    def volatile(self, path: tuple[str, ...]) -> bool:
-        return "judgement" in path
-
 
 class Determination(Operation):
     kind, action, title = "determination", "determine", "Determination"
@@ -162,21 +178,18 @@ class Determination(Operation):
         return {"transaction": _mapping(payload, "transaction")}
 
     def run(self, ctx: Context, payload: dict[str, Any], as_of: dt.date, pins: Pins) -> Outcome:
-        determine = importlib.import_module(self.module).determine
-        snaps = (
-            [ctx.screening.store.load(s) for s in pins.snapshots]
-            if pins.snapshots is not None
-            else None
-        )
-        record = _call(
-            determine,
-            payload["transaction"],
-            as_of,
-            rulebook=pins.rulebook,
-            snapshots=snaps,
-            screening=ctx.screening,
-        )
+        module = importlib.import_module(self.module)
+        optional: dict[str, Any] = {"rulebook": pins.rulebook}
+        try:
+            from chipcontrols.determination.parties import PartyChecker
+
+            optional["parties"] = PartyChecker(_pinned(ctx.screening, pins.snapshots))
+        except ImportError:  # an older determination module screens on its own
+            pass
+        record = _call(module.determine, payload["transaction"], as_of, **optional)
         result = _plain(record)
+        # The parties' screening hits, kept with the record: the review queue reads them.
+        result["screening"] = _screen_parties(ctx, payload["transaction"], as_of, pins)
         verdicts = result.get("verdicts") or []
         summary = "; ".join(
             f"{v.get('jurisdiction')}: {v.get('verdict')}"
@@ -192,7 +205,7 @@ class Determination(Operation):
         )
 
     def volatile(self, path: tuple[str, ...]) -> bool:
-        return "judgement" in path or path[-1:] in (("computed_at",), ("created_at",))
+        return path[-1:] in (("computed_at",), ("created_at",))
 
 
 class Assessment(Operation):
@@ -211,7 +224,12 @@ class Assessment(Operation):
 
     def run(self, ctx: Context, payload: dict[str, Any], as_of: dt.date, pins: Pins) -> Outcome:
         assess = importlib.import_module(self.module).assess
-        result = _plain(_call(assess, payload["deal"], as_of, rulebook=pins.rulebook))
+        optional: dict[str, Any] = {}
+        if pins.law_root is not None:
+            from chipcontrols.investment.lawdata import load_fdi_law_from
+
+            optional["law"] = load_fdi_law_from(pins.law_root / "_fdi")
+        result = _plain(_call(assess, payload["deal"], as_of, **optional))
         verdicts = result.get("verdicts") or []
         summary = "; ".join(
             f"{v.get('regime')}: {v.get('verdict')}" for v in verdicts if isinstance(v, Mapping)
@@ -265,17 +283,7 @@ class TransactionCheck(Operation):
         items = [
             classify(line["item"], as_of, rulebook=pins.rulebook).to_dict() for line in txn["items"]
         ]
-        parties = _party_docs(txn.get("parties") or [])
-        screening = (
-            ctx.screening.screen(
-                parse_parties(parties, loc="transaction.parties"),
-                as_of=as_of,
-                snapshots=pins.snapshots,
-                save=ctx.save,
-            )
-            if parties
-            else None
-        )
+        screening = _screen_parties(ctx, txn, as_of, pins)
         questions = missing_questions(pins.rulebook, items)
         result: dict[str, Any] = {
             "as_of": as_of.isoformat(),
@@ -303,19 +311,36 @@ class TransactionCheck(Operation):
             as_of, pins.rulebook.version, _snapshot_ids(result), result, "; ".join(parts)
         )
 
-    def volatile(self, path: tuple[str, ...]) -> bool:
-        return "judgement" in path
+
+_SCREENED_FIELDS = ("name", "country", "address", "id", "role", "owners", "headquarters")
 
 
 def _party_docs(parties: list[Any]) -> list[Any]:
-    """Transaction parties as screening parties (the role and headquarters kept)."""
+    """Transaction parties as screening parties (fields the screening takes)."""
     out = []
     for p in parties:
         if isinstance(p, Mapping):
-            out.append({k: v for k, v in p.items() if v not in (None, "")})
+            out.append(
+                {k: v for k, v in p.items() if k in _SCREENED_FIELDS and v not in (None, "")}
+            )
         else:
             out.append(p)
     return out
+
+
+def _screen_parties(
+    ctx: Context, txn: Mapping[str, Any], as_of: dt.date, pins: Pins
+) -> dict[str, Any] | None:
+    raw = txn.get("parties") or []
+    parties = _party_docs(raw) if isinstance(raw, list) else []
+    if not parties:
+        return None
+    return ctx.screening.screen(
+        parse_parties(parties, loc="transaction.parties"),
+        as_of=as_of,
+        snapshots=pins.snapshots,
+        save=ctx.save,
+    )
 
 
 def missing_questions(
@@ -343,6 +368,8 @@ def missing_questions(
                         (index, ask),
                         {
                             "id": f"items[{index}].item.{ask}",
+                            "field": f"items[{index}].item.{ask}",
+                            "answerable": True,
                             "item": index,
                             "param": ask,
                             "type": p.type if p else "string",
@@ -356,6 +383,44 @@ def missing_questions(
                     if entry["entry"] not in q["decides"]:
                         q["decides"].append(entry["entry"])
     return list(questions.values())
+
+
+_TOP_FIELDS = {"export_from": "country", "destination": "country", "end_uses": "set"}
+
+
+def record_questions(rulebook: Rulebook, record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The questions a record asks, each with what a form needs to ask it (type, unit,
+    allowed values) and whether an answer can be filled into the transaction."""
+    result = record.get("result") or {}
+    if record.get("kind") == "check":
+        return list(result.get("questions") or [])
+    out: dict[str, dict[str, Any]] = {}
+    for verdict in result.get("verdicts") or []:
+        for q in verdict.get("questions") or [] if isinstance(verdict, Mapping) else []:
+            if not isinstance(q, Mapping) or str(q.get("id")) in out:
+                continue
+            field = str(q.get("field") or "")
+            name = field.rsplit(".", 1)[-1]
+            param = rulebook.parameters.get(name) if ".item." in field else None
+            kind = (
+                param.type
+                if param
+                else _TOP_FIELDS.get(field, "country" if name == "made_in" else "string")
+            )
+            answerable = (
+                field.startswith("items[]")
+                and (param is not None or name in ("made_in", "us_content_pct"))
+            ) or field in _TOP_FIELDS
+            out[str(q.get("id"))] = {
+                **q,
+                "param": name or q.get("id"),
+                "type": "number" if name == "us_content_pct" else kind,
+                "unit": param.unit if param else None,
+                "values": list(param.values) if param and param.values else None,
+                "answerable": bool(answerable),
+                "jurisdiction": verdict.get("jurisdiction"),
+            }
+    return list(out.values())
 
 
 OPERATIONS["check"] = TransactionCheck()

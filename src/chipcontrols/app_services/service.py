@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from functools import lru_cache
@@ -92,19 +93,34 @@ def law_files(root: Path = LAW_DIR) -> dict[str, str]:
 
 
 @lru_cache(maxsize=8)
-def _restored(version: str, files_json: str) -> Rulebook:
-    with tempfile.TemporaryDirectory(prefix="chipcontrols-law-") as tmp:
-        root = Path(tmp)
-        for rel, text in json.loads(files_json).items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, "utf-8")
-        rulebook = load_rulebook_from(root)
+def _restored(version: str, root: Path) -> Rulebook:
+    rulebook = load_rulebook_from(root)
     if rulebook.version != version:
-        raise NotFoundError(
-            f"the archived law of {version} no longer hashes to its version", loc="rulebook"
-        )
+        raise LawError(f"the archived law of {version} does not hash to its version", loc=str(root))
     return rulebook
+
+
+def restore_law(files: dict[str, str], version: str, target: Path) -> Path:
+    """Write an archived law folder once (content-addressed) and return it."""
+    if (target / ".complete").exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=target.parent))
+    for rel, text in files.items():
+        path = (tmp / rel).resolve()
+        if tmp.resolve() not in path.parents:
+            raise LawError("an archived law file has a path outside its folder", loc=rel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    if content_hash(tmp) != version:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise LawError(f"the archived law of {version} does not hash to its version", loc=version)
+    (tmp / ".complete").write_text(version, "utf-8")
+    try:
+        tmp.rename(target)
+    except OSError:  # another process restored it first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 class Services:
@@ -150,9 +166,15 @@ class Services:
         if not repo.has_snapshot(session, snap.id):
             repo.store_snapshot(session, snap.info(), snap.to_json())
 
-    def screening(self, session: Session, actor: str) -> ScreeningService:
+    def screening(
+        self, session: Session, actor: str, *, until_seq: int | None = None
+    ) -> ScreeningService:
+        """The screening service over this database's judgements (as they stood before
+        audit entry `until_seq`, for a replay)."""
         return ScreeningService(
-            store=self.snapshots, repo=SqlJudgements(session, actor), home=self.settings.home
+            store=self.snapshots,
+            repo=SqlJudgements(session, actor, until_seq=until_seq),
+            home=self.settings.home,
         )
 
     # ------------------------------------------------------------------ answers
@@ -239,17 +261,20 @@ class Services:
                 "records": [repo.record_dict(r, full=False) for r in rows],
             }
 
-    def rulebook_for(self, version: str) -> Rulebook:
+    def rulebook_for(self, version: str) -> tuple[Rulebook, Path | None]:
+        """The rulebook of a version: the bundled one, or the archived law restored
+        (with its folder, which other law readers such as the investment regimes need)."""
         current = load_rulebook()
         if version == current.version:
-            return current
+            return current, None
         with self.db.read() as session:
             files = repo.archived_rulebook(session, version)
         if files is None:
             raise NotFoundError(
                 f"the law of rulebook {version} is not archived in this database", loc="rulebook"
             )
-        return _restored(version, json.dumps(files, sort_keys=True))
+        root = restore_law(files, version, self.settings.home / "law-archive" / version)
+        return _restored(version, root), root
 
     def replay(self, record_id: str) -> dict[str, Any]:
         """Recompute a record under its recorded rulebook and list snapshots and compare."""
@@ -262,11 +287,12 @@ class Services:
                 f"records of kind {stored['kind']!r} cannot be recomputed by this installation",
                 loc="record_id",
             )
-        rulebook = self.rulebook_for(stored["rulebook_version"])
-        pins = Pins(rulebook, list(stored["list_snapshots"]))
+        rulebook, root = self.rulebook_for(stored["rulebook_version"])
+        pins = Pins(rulebook, list(stored["list_snapshots"]), root)
         as_of = dt.date.fromisoformat(stored["as_of"])
         with self.db.read() as session:
-            ctx = Context(self.screening(session, "replay"), save=False)
+            screening = self.screening(session, "replay", until_seq=stored["audit_seq"])
+            ctx = Context(screening, save=False)
             outcome = op.run(ctx, stored["input"], as_of, pins)
         recomputed = json.loads(json.dumps(outcome.result, default=str))
         differences = compare(stored["result"], recomputed, op.volatile)

@@ -171,7 +171,7 @@ def _write_xlsx(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> N
     book = Workbook(write_only=True)
     sheet = book.create_sheet("results")
 
-    def cells(values: list[Any]) -> list[WriteOnlyCell]:
+    def cells(values: list[Any]) -> list[Any]:
         out = []
         for value in values:
             cell = WriteOnlyCell(sheet, value=safe_cell(value))

@@ -286,7 +286,7 @@ def _tags(raw: Any, vocabulary: Mapping[str, str], *, loc: str, what: str) -> fr
 
 # ---------------------------------------------------------------- sections
 
-_ENTITY_KEYS = ("id", "country", "us_person", "government", "owned_by", "notes")
+_ENTITY_KEYS = ("id", "us_person", "government", "owned_by", "notes")
 
 
 def _entity(raw: Any, *, loc: str, default_id: str | None = None) -> Entity:

@@ -36,13 +36,22 @@ def _as_of(raw: str | None) -> dt.date | None:
 
 @lists_app.command("import")
 def import_command(
-    file: Annotated[Path, typer.Argument(help="List file (CSL CSV/JSON, sdn.csv, DPL, FtM, Entity List).")],
+    file: Annotated[
+        Path, typer.Argument(help="List file (CSL CSV/JSON, sdn.csv, DPL, FtM, Entity List).")
+    ],
     fmt_in: Annotated[
-        str, typer.Option("--input-format", help="auto, csl_csv, csl_json, ofac_sdn, bis_dpl, ftm, entity_list.")
+        str,
+        typer.Option(
+            "--input-format", help="auto, csl_csv, csl_json, ofac_sdn, bis_dpl, ftm, entity_list."
+        ),
     ] = "auto",
-    dataset: Annotated[str | None, typer.Option("--dataset", help="Dataset name (default from the format).")] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Dataset name (default from the format).")
+    ] = None,
     as_of: AsOf = None,
-    activate: Annotated[bool, typer.Option("--activate/--no-activate", help="Make it the active snapshot.")] = True,
+    activate: Annotated[
+        bool, typer.Option("--activate/--no-activate", help="Make it the active snapshot.")
+    ] = True,
     fmt_: Fmt = "text",
 ) -> None:
     """Import a list file as a new immutable snapshot; the active one changes only on success."""
@@ -95,7 +104,9 @@ def list_command(fmt_: Fmt = "text") -> None:
 
 @lists_app.command("show")
 def show_command(
-    snapshot: Annotated[str, typer.Argument(help="Snapshot id (or prefix), dataset name, or 'bundled'.")],
+    snapshot: Annotated[
+        str, typer.Argument(help="Snapshot id (or prefix), dataset name, or 'bundled'.")
+    ],
     entry: Annotated[str | None, typer.Option("--entry", help="Show one entry by id.")] = None,
     fmt_: Fmt = "text",
 ) -> None:
@@ -110,7 +121,11 @@ def show_command(
                 from chipcontrols.errors import NotFoundError
 
                 raise NotFoundError(f"no entry {entry!r} in {snap.id}", loc="--entry")
-            data: dict[str, Any] = {"snapshot": snap.id, "entry": e.to_dict(), "content_hash": e.content_hash()}
+            data: dict[str, Any] = {
+                "snapshot": snap.id,
+                "entry": e.to_dict(),
+                "content_hash": e.content_hash(),
+            }
         else:
             data = snap.info()
             data["entries"] = [{"id": e.id, "list": e.list, "name": e.name} for e in snap.entries]
@@ -165,7 +180,9 @@ def diff_command(
 def activate_command(
     dataset: Annotated[str, typer.Argument(help="Dataset name.")],
     snapshot: Annotated[str | None, typer.Argument(help="Snapshot id; omit with --off.")] = None,
-    off: Annotated[bool, typer.Option("--off", help="Stop screening against this dataset.")] = False,
+    off: Annotated[
+        bool, typer.Option("--off", help="Stop screening against this dataset.")
+    ] = False,
 ) -> None:
     """Point a dataset at a snapshot (e.g. back to an earlier one), or switch it off."""
 
@@ -184,7 +201,9 @@ def activate_command(
 
 def _parties(party: str, country: str | None, address: str | None, file: bool) -> list[Party]:
     path = Path(party)
-    if file or (path.suffix.lower() in (".yaml", ".yml", ".json", ".csv", ".tsv") and path.is_file()):
+    if file or (
+        path.suffix.lower() in (".yaml", ".yml", ".json", ".csv", ".tsv") and path.is_file()
+    ):
         if country or address:
             raise InputError("--country and --address go with a NAME, not a file", loc="--country")
         return read_parties_file(party)
@@ -198,15 +217,31 @@ def _parties(party: str, country: str | None, address: str | None, file: bool) -
 
 
 def screen_command(
-    party: Annotated[str, typer.Argument(metavar="NAME_OR_FILE", help="A party name, or a YAML/JSON/CSV file of parties.")],
-    country: Annotated[str | None, typer.Option("--country", "-c", help="ISO country code of the party.")] = None,
+    party: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME_OR_FILE", help="A party name, or a YAML/JSON/CSV file of parties."
+        ),
+    ],
+    country: Annotated[
+        str | None, typer.Option("--country", "-c", help="ISO country code of the party.")
+    ] = None,
     address: Annotated[str | None, typer.Option("--address", help="The party's address.")] = None,
     as_of: AsOf = None,
-    snapshot: Annotated[list[str] | None, typer.Option("--snapshot", "-s", help="Screen against these snapshots instead of the active ones.")] = None,
-    threshold: Annotated[float, typer.Option("--threshold", help="Score from which a hit is a match.")] = THRESHOLD,
+    snapshot: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--snapshot", "-s", help="Screen against these snapshots instead of the active ones."
+        ),
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Score from which a hit is a match.")
+    ] = THRESHOLD,
     limit: Annotated[int, typer.Option("--limit", help="Hits per party.")] = 10,
     file: Annotated[bool, typer.Option("--file", help="Read NAME_OR_FILE as a file.")] = False,
-    save: Annotated[bool, typer.Option("--save", help="Keep the parties for re-screening.")] = False,
+    save: Annotated[
+        bool, typer.Option("--save", help="Keep the parties for re-screening.")
+    ] = False,
     fmt_: Fmt = "text",
 ) -> None:
     """Screen a party (or a file of parties) against the restricted-party lists."""
@@ -215,7 +250,12 @@ def screen_command(
         check_format(fmt_)
         parties = _parties(party, country, address, file)
         report = ScreeningService().screen(
-            parties, as_of=_as_of(as_of), snapshots=snapshot, limit=limit, threshold=threshold, save=save
+            parties,
+            as_of=_as_of(as_of),
+            snapshots=snapshot,
+            limit=limit,
+            threshold=threshold,
+            save=save,
         )
         if fmt_ == "json":
             print_json(report)
@@ -229,7 +269,8 @@ def render(report: dict[str, Any]) -> None:
     snaps = ", ".join(f"{s['id']} ({s['dataset']}, {s['as_of']})" for s in report["list_snapshots"])
     m = report["matcher"]
     console.print(
-        f"as of {report['as_of']}; lists {snaps}; matcher {m['algorithm']} (match >= {m['threshold']})",
+        f"as of {report['as_of']}; lists {snaps}; "
+        f"matcher {m['algorithm']} (match >= {m['threshold']})",
         markup=False,
     )
     for w in report.get("warnings", []):
@@ -237,7 +278,9 @@ def render(report: dict[str, Any]) -> None:
     for r in report["results"]:
         verdict = "MATCH" if r["match"] else ("possible" if r["hits"] else "no hits")
         change = ""
-        console.print(f"\n{r['query']}  [{r['party'].get('country') or '-'}]  {verdict}", markup=False)
+        console.print(
+            f"\n{r['query']}  [{r['party'].get('country') or '-'}]  {verdict}", markup=False
+        )
         for h in r["hits"]:
             if "change" in h:
                 change = f" ({h['change']})"
@@ -248,24 +291,36 @@ def render(report: dict[str, Any]) -> None:
                 markup=False,
             )
             console.print(f"        {h['explanations']['name']['detail']}", markup=False)
-            console.print(f"        country: {h['explanations']['country']['detail']}", markup=False)
-            console.print(f"        listing: {h['explanations']['listing']['detail']}", markup=False)
+            console.print(
+                f"        country: {h['explanations']['country']['detail']}", markup=False
+            )
+            console.print(
+                f"        listing: {h['explanations']['listing']['detail']}", markup=False
+            )
             if e.get("licence_requirement"):
-                console.print(f"        licence requirement: {e['licence_requirement']}", markup=False)
+                console.print(
+                    f"        licence requirement: {e['licence_requirement']}", markup=False
+                )
             if e.get("licence_review_policy"):
                 console.print(f"        review policy: {e['licence_review_policy']}", markup=False)
             if e.get("footnotes"):
-                console.print(f"        footnotes: {', '.join(map(str, e['footnotes']))}", markup=False)
+                console.print(
+                    f"        footnotes: {', '.join(map(str, e['footnotes']))}", markup=False
+                )
             j = h.get("judgement")
             if j:
                 state = "" if j["applies"] else " - LAPSED, entry changed"
-                console.print(f"        judgement: {j['decision']} by {j['author']}: {j['reason']}{state}", markup=False)
+                console.print(
+                    f"        judgement: {j['decision']} by {j['author']}: {j['reason']}{state}",
+                    markup=False,
+                )
         for x in r.get("excluded", []):
             console.print(f"  not in force: {x['name']} ({x['reason']})", markup=False)
         for rule in r.get("ownership", []):
             console.print(
                 f"  ownership {rule['rule_id']}: {rule['status']} "
-                f"({rule['owned_percent']:g}% by listed parties, threshold {rule['threshold_percent']:g}%)",
+                f"({rule['owned_percent']:g}% by listed parties, "
+                f"threshold {rule['threshold_percent']:g}%)",
                 markup=False,
             )
             for step in rule["steps"]:
@@ -285,20 +340,27 @@ def judge_command(
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why.")],
     author: Annotated[str, typer.Option("--author", "-a", help="Who decided.")],
     country: Annotated[str | None, typer.Option("--country", "-c")] = None,
-    party_id: Annotated[str | None, typer.Option("--party-id", help="The party's own id, if screened with one.")] = None,
+    party_id: Annotated[
+        str | None, typer.Option("--party-id", help="The party's own id, if screened with one.")
+    ] = None,
     fmt_: Fmt = "text",
 ) -> None:
     """Record a decision on a hit; it holds while the listed entry stays the same."""
 
     def run() -> None:
         check_format(fmt_)
-        p = Party(name=check_name(party, loc="PARTY"), country=check_country(country, loc="--country"), id=party_id)
+        p = Party(
+            name=check_name(party, loc="PARTY"),
+            country=check_country(country, loc="--country"),
+            id=party_id,
+        )
         j = ScreeningService().judge(p, entry_id, decision=decision, reason=reason, author=author)
         if fmt_ == "json":
             print_json(j.to_dict())
         else:
             console.print(
-                f"judgement {j.id}: {j.decision} {j.party_name} / {j.entry_name} ({j.entry_id}, {j.entry_hash})",
+                f"judgement {j.id}: {j.decision} {j.party_name} / {j.entry_name} "
+                f"({j.entry_id}, {j.entry_hash})",
                 markup=False,
             )
 
@@ -317,14 +379,19 @@ def judgements_list_command(
         check_format(fmt_)
         from chipcontrols.screening.judgements import party_key
 
-        key = party_key(check_name(party, loc="--party"), check_country(country, loc="--country")) if party else None
+        key = (
+            party_key(check_name(party, loc="--party"), check_country(country, loc="--country"))
+            if party
+            else None
+        )
         rows = [j.to_dict() for j in ScreeningService().repo.history(key)]
         if fmt_ == "json":
             print_json({"judgements": rows})
             return
         for j in rows:
             console.print(
-                f"{j['id']}  {j['created_at']}  {j['decision']}  {j['party_name']} / {j['entry_name']} "
+                f"{j['id']}  {j['created_at']}  {j['decision']}  "
+                f"{j['party_name']} / {j['entry_name']} "
                 f"({j['entry_id']})  by {j['author']}: {j['reason']}",
                 markup=False,
             )

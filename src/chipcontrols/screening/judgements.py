@@ -181,7 +181,8 @@ class SqliteJudgements:
         with self._conn() as con:
             con.row_factory = sqlite3.Row
             row = con.execute(
-                "SELECT * FROM judgements WHERE party_key = ? AND entry_id = ? ORDER BY id DESC LIMIT 1",
+                "SELECT * FROM judgements WHERE party_key = ? AND entry_id = ? "
+                "ORDER BY id DESC LIMIT 1",
                 (party_key, entry_id),
             ).fetchone()
         return Judgement(**dict(row)) if row else None
@@ -197,19 +198,24 @@ class SqliteJudgements:
 
     def watched(self) -> list[WatchedParty]:
         with self._conn() as con:
-            rows = con.execute("SELECT key, name, country, address, document FROM parties ORDER BY key")
+            rows = con.execute(
+                "SELECT key, name, country, address, document FROM parties ORDER BY key"
+            )
             return [WatchedParty(*r) for r in rows.fetchall()]
 
     def seen(self, party_key: str) -> dict[str, SeenHit]:
         with self._conn() as con:
-            rows = con.execute("SELECT * FROM seen_hits WHERE party_key = ?", (party_key,)).fetchall()
+            rows = con.execute(
+                "SELECT * FROM seen_hits WHERE party_key = ?", (party_key,)
+            ).fetchall()
         return {r[1]: SeenHit(*r) for r in rows}
 
     def record_seen(self, hits: list[SeenHit]) -> None:
         with self._conn() as con:
             con.executemany(
                 "INSERT INTO seen_hits VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(party_key, entry_id) "
-                "DO UPDATE SET entry_hash = excluded.entry_hash, snapshot_id = excluded.snapshot_id, "
+                "DO UPDATE SET entry_hash = excluded.entry_hash, "
+                "snapshot_id = excluded.snapshot_id, "
                 "score = excluded.score, seen_at = excluded.seen_at",
                 [
                     (h.party_key, h.entry_id, h.entry_hash, h.snapshot_id, h.score, h.seen_at)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -28,7 +28,7 @@ MAX_OWNERS = 1000
 MAX_DEPTH = 25
 
 
-class Tri(str, Enum):
+class Tri(StrEnum):
     YES = "yes"
     NO = "no"
     UNKNOWN = "unknown"
@@ -117,7 +117,9 @@ class OwnerNode:
     listed: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
-def parse_owners(raw: Any, *, loc: str, depth: int = 0, count: list[int] | None = None) -> list[OwnerNode]:
+def parse_owners(
+    raw: Any, *, loc: str, depth: int = 0, count: list[int] | None = None
+) -> list[OwnerNode]:
     """Owners from input: [{name, percent, country?, owners: [...]}, ...], checked."""
     count = count if count is not None else [0]
     if raw is None:
@@ -156,7 +158,9 @@ def parse_owners(raw: Any, *, loc: str, depth: int = 0, count: list[int] | None 
                 name=name,
                 percent=float(pct) if pct is not None else None,
                 country=country.strip().upper() if isinstance(country, str) else None,
-                owners=parse_owners(item.get("owners"), loc=f"{here}.owners", depth=depth + 1, count=count),
+                owners=parse_owners(
+                    item.get("owners"), loc=f"{here}.owners", depth=depth + 1, count=count
+                ),
                 loc=here,
             )
         )
@@ -196,7 +200,9 @@ def _evaluate(
         if listed:
             status = Tri.YES
             why = f"listed ({', '.join(f'{c}: {n} [{e}]' for c, e, n in listed)})"
-            reached.extend({"owner": o.name, "list": c, "entry_id": e, "entry_name": n} for c, e, n in listed)
+            reached.extend(
+                {"owner": o.name, "list": c, "entry_id": e, "entry_name": n} for c, e, n in listed
+            )
         else:
             sub = _evaluate(o.owners, lists, threshold, aggregate, o.name)
             status = sub.status
@@ -237,7 +243,13 @@ def assess_ownership(party_name: str, owners: list[OwnerNode], on: dt.date) -> l
     out = []
     for rule in ownership_rules():
         version = rule.at(on)
-        ev = _evaluate(owners, rule.lists, rule.threshold, (version.aggregation if version else "aggregate") == "aggregate", party_name)
+        ev = _evaluate(
+            owners,
+            rule.lists,
+            rule.threshold,
+            (version.aggregation if version else "aggregate") == "aggregate",
+            party_name,
+        )
         if version is None:
             status = "not_in_force"
         elif version.status == "suspended":
@@ -272,7 +284,9 @@ def assess_ownership(party_name: str, owners: list[OwnerNode], on: dt.date) -> l
                     "confidence": version.confidence,
                     "notes": " ".join(version.notes.split()) if version.notes else None,
                 },
-                "not_formalised": " ".join(rule.not_formalised.split()) if rule.not_formalised else None,
+                "not_formalised": " ".join(rule.not_formalised.split())
+                if rule.not_formalised
+                else None,
             }
         )
     return out

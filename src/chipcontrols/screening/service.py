@@ -82,7 +82,9 @@ def parse_party(raw: Any, *, loc: str) -> Party:
         raise InputError("a party is {name, country?, address?, id?, owners?}", loc=loc)
     unknown = set(raw) - _PARTY_FIELDS
     if unknown:
-        raise InputError(f"unknown party field {sorted(unknown)[0]!r}", loc=f"{loc}.{sorted(unknown)[0]}")
+        raise InputError(
+            f"unknown party field {sorted(unknown)[0]!r}", loc=f"{loc}.{sorted(unknown)[0]}"
+        )
     address = raw.get("address")
     if address is not None and not isinstance(address, str):
         raise InputError("address must be text", loc=f"{loc}.address")
@@ -365,8 +367,10 @@ class ScreeningService:
             ]
         )
 
-    def rescreen(self, *, as_of: dt.date | None = None, threshold: float = THRESHOLD) -> dict[str, Any]:
-        """Screen every watched party again; report only hits that are new or whose entry changed."""
+    def rescreen(
+        self, *, as_of: dt.date | None = None, threshold: float = THRESHOLD
+    ) -> dict[str, Any]:
+        """Screen every watched party again: report only hits that are new or changed."""
         watched = self.repo.watched()
         parties = [parse_party(json.loads(w.document), loc=f"party {w.key}") for w in watched]
         report = self.screen(parties, as_of=as_of, threshold=threshold)
@@ -394,9 +398,17 @@ class ScreeningService:
 
 
 def _watched(party: Party) -> WatchedParty:
-    doc = dict(party.raw) or {"name": party.name}
+    doc = dict(party.raw)
+    doc.update(
+        {"name": party.name, "country": party.country, "address": party.address, "id": party.id}
+    )
+    doc = {k: v for k, v in doc.items() if v is not None}
     return WatchedParty(
-        party.key, party.name, party.country, party.address, json.dumps(doc, ensure_ascii=False, default=str)
+        party.key,
+        party.name,
+        party.country,
+        party.address,
+        json.dumps(doc, ensure_ascii=False, default=str),
     )
 
 

@@ -175,7 +175,7 @@ def verify(session: Session, *, expect_head: str | None = None) -> Verification:
         problems.append(Problem(None, "head_missing", "the audit head row is missing"))
     expected_seq, prev = 1, GENESIS
     by_hash_seen: set[str] = set()
-    subjects: dict[str, str] = {}  # subject -> sha256 logged for it (records, judgements)
+    subjects: dict[str, tuple[str, int]] = {}  # subject -> (logged sha256, seq)
     for row in _rows(session):
         result.entries += 1
         if row.seq != expected_seq:
@@ -214,7 +214,7 @@ def verify(session: Session, *, expect_head: str | None = None) -> Verification:
             payload = {}
         digest = payload.get("sha256") if isinstance(payload, dict) else None
         if isinstance(digest, str) and row.action in _SUBJECT_ACTIONS:
-            subjects[row.subject] = digest
+            subjects[row.subject] = (digest, row.seq)
     if result.entries and (prev != head_hash or expected_seq - 1 != head_seq):
         problems.append(
             Problem(
@@ -243,25 +243,29 @@ def verify(session: Session, *, expect_head: str | None = None) -> Verification:
 _SUBJECT_ACTIONS = {"classify", "screen", "determine", "assess", "check", "judge"}
 
 
-def _check_subjects(session: Session, logged: dict[str, str], result: Verification) -> None:
+def _check_subjects(
+    session: Session, logged: dict[str, tuple[str, int]], result: Verification
+) -> None:
     for rec in session.execute(select(RecordRow).order_by(RecordRow.created_at)).scalars():
         result.records_checked += 1
-        want = logged.pop(rec.id, None)
+        found = logged.pop(rec.id, None)
+        want, seq = found if found else (None, None)
         if want is None:
             result.problems.append(Problem(None, "unlogged", f"record {rec.id} has no audit entry"))
-        elif record_hash(rec) != want or rec.sha256 != want:
+        elif record_hash(rec) != want or rec.sha256 != want or rec.audit_seq != seq:
             result.problems.append(
                 Problem(None, "record_edited", f"record {rec.id} was changed after it was made")
             )
     for j in session.execute(select(JudgementRow).order_by(JudgementRow.id)).scalars():
         result.judgements_checked += 1
         key = f"judgement:{j.id}"
-        want = logged.pop(key, None)
+        found = logged.pop(key, None)
+        want, seq = found if found else (None, None)
         if want is None:
             result.problems.append(
                 Problem(None, "unlogged", f"judgement {j.id} has no audit entry")
             )
-        elif judgement_hash(j) != want:
+        elif judgement_hash(j) != want or j.audit_seq != seq:
             result.problems.append(
                 Problem(None, "judgement_edited", f"judgement {j.id} was changed after it was made")
             )

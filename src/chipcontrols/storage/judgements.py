@@ -47,9 +47,10 @@ def _to_judgement(row: JudgementRow) -> Judgement:
 class SqlJudgements:
     """JudgementRepository over one session; `actor` signs the audit entries."""
 
-    def __init__(self, session: Session, actor: str) -> None:
+    def __init__(self, session: Session, actor: str, *, until_seq: int | None = None) -> None:
         self.session = session
         self.actor = actor
+        self.until_seq = until_seq  # replay: only judgements logged before this audit entry
 
     def add(self, judgement: Judgement) -> Judgement:
         if judgement.decision not in DECISIONS:
@@ -63,7 +64,7 @@ class SqlJudgements:
         row = JudgementRow(party_key_sha256=key_hash(judgement.party_key), **fields)
         self.session.add(row)
         self.session.flush()
-        audit.append(
+        row.audit_seq = audit.append(
             self.session,
             actor=self.actor,
             action="judge",
@@ -74,24 +75,27 @@ class SqlJudgements:
                 "entry_id": row.entry_id,
                 "party_name": row.party_name,
             },
-        )
+        ).seq
+        self.session.flush()
         return _to_judgement(row)
 
     def history(self, party_key: str | None = None) -> list[Judgement]:
         query = select(JudgementRow).order_by(JudgementRow.id)
+        if self.until_seq is not None:
+            query = query.where(JudgementRow.audit_seq < self.until_seq)
         if party_key:
             query = query.where(JudgementRow.party_key_sha256 == key_hash(party_key))
         return [_to_judgement(r) for r in self.session.execute(query).scalars()]
 
     def latest(self, party_key: str, entry_id: str) -> Judgement | None:
+        query = select(JudgementRow).where(
+            JudgementRow.party_key_sha256 == key_hash(party_key),
+            JudgementRow.entry_id == entry_id,
+        )
+        if self.until_seq is not None:
+            query = query.where(JudgementRow.audit_seq < self.until_seq)
         row = self.session.execute(
-            select(JudgementRow)
-            .where(
-                JudgementRow.party_key_sha256 == key_hash(party_key),
-                JudgementRow.entry_id == entry_id,
-            )
-            .order_by(JudgementRow.id.desc())
-            .limit(1)
+            query.order_by(JudgementRow.audit_seq.desc(), JudgementRow.id.desc()).limit(1)
         ).scalar_one_or_none()
         return _to_judgement(row) if row else None
 

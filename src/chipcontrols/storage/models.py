@@ -82,6 +82,7 @@ class RecordRow(Base):
         String(24), ForeignKey("transactions.id"), nullable=True, index=True
     )
     sha256: Mapped[str] = mapped_column(String(64))
+    audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class PartyRow(Base):
@@ -146,6 +147,7 @@ class JudgementRow(Base):
     score: Mapped[float | None] = mapped_column(Float, nullable=True)
     matcher: Mapped[str] = mapped_column(String(24))
     created_at: Mapped[str] = mapped_column(String(32))
+    audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class UserRow(Base):

@@ -82,7 +82,7 @@ def add_record(
     row.sha256 = audit.record_hash(row)
     session.add(row)
     session.flush()
-    audit.append(
+    row.audit_seq = audit.append(
         session,
         actor=actor,
         action=action,
@@ -95,7 +95,8 @@ def add_record(
             "list_snapshots": list_snapshots,
             "summary": row.summary,
         },
-    )
+    ).seq
+    session.flush()
     return row
 
 
@@ -133,6 +134,7 @@ def record_dict(row: RecordRow, *, full: bool = True) -> dict[str, Any]:
         "transaction_id": row.transaction_id,
         "summary": row.summary,
         "sha256": row.sha256,
+        "audit_seq": row.audit_seq,
     }
     if full:
         out["input"] = json.loads(row.input)

@@ -109,25 +109,35 @@ def apply_answers(
     answers: Mapping[str, str],
     lookup: Any,
 ) -> tuple[dict[str, Any], int]:
-    """The transaction with the answered questions filled in; (transaction, answered)."""
+    """The transaction with the answered questions filled in; (transaction, answered).
+
+    A question's `field` is a path in the transaction; `items[]` stands for every line."""
     txn = copy.deepcopy(transaction)
+    found = txn.get("items")
+    lines: list[Any] = found if isinstance(found, list) else []
     answered = 0
     for q in questions:
         qid = str(q.get("id", ""))
         raw = answers.get(f"q:{qid}", "")
-        if not isinstance(raw, str) or not raw.strip():
+        if not isinstance(raw, str) or not raw.strip() or not q.get("answerable", True):
             continue
         if len(raw) > 500:
             raise InputError("at most 500 characters", loc=qid)
-        path = str(q.get("path") or qid)
-        item_index = q.get("item")
-        if isinstance(item_index, int):
-            lines = txn.get("items") or []
-            if 0 <= item_index < len(lines):
-                item = lines[item_index].get("item", {})
-                if "product" in item and lookup is not None:
-                    lines[item_index]["item"] = dict(lookup(item["product"], qid))
-        set_path(txn, path, _value(raw, str(q.get("type", "string")), qid), loc=qid)
+        field = str(q.get("field") or qid)
+        paths = (
+            [field.replace("items[]", f"items[{i}]", 1) for i in range(len(lines))]
+            if field.startswith("items[]")
+            else [field]
+        )
+        value = _value(raw, str(q.get("type", "string")), qid)
+        for path in paths:
+            match = re.match(r"items\[(\d+)\]\.item\.", path)
+            if match and lookup is not None:
+                index = int(match.group(1))
+                item = lines[index].get("item", {}) if index < len(lines) else {}
+                if isinstance(item, dict) and "product" in item:
+                    lines[index]["item"] = dict(lookup(item["product"], qid))
+            set_path(txn, path, value, loc=qid)
         answered += 1
     if not answered:
         raise InputError("answer at least one question", loc="answers")

@@ -22,6 +22,7 @@ from chipcontrols.api.auth import (
     services,
 )
 from chipcontrols.app_services import Services
+from chipcontrols.app_services.operations import record_questions
 from chipcontrols.catalog import load_catalog
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
@@ -402,15 +403,7 @@ def _check_form_data(svc: Services) -> dict[str, Any]:
 
 
 def questions_of(record: dict[str, Any]) -> list[dict[str, Any]]:
-    result = record.get("result") or {}
-    if record.get("kind") == "check":
-        return list(result.get("questions") or [])
-    out: list[dict[str, Any]] = []
-    for verdict in result.get("verdicts") or []:
-        for q in verdict.get("questions") or []:
-            if isinstance(q, dict) and q not in out:
-                out.append(q)
-    return out
+    return record_questions(load_rulebook(), record)
 
 
 def _after_record(request: Request, record: dict[str, Any]) -> Response:

@@ -24,8 +24,11 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     if applies is None:
         first = a.first("eu.fdi.application")
         a.step("Regulation applies", Outcome.NOT_MET, f"from {first.effective}", first)
-        a.reason(f"regime not in force on {as_of}: Regulation (EU) 2019/452 applies from "
-                 f"{first.effective}; screening was purely national", first)
+        a.reason(
+            f"regime not in force on {as_of}: Regulation (EU) 2019/452 applies from "
+            f"{first.effective}; screening was purely national",
+            first,
+        )
         return a.finish(Verdict.NOT_REQUIRED, in_force=False)
     a.step("Regulation applies", Outcome.MET, f"since {applies.effective}", applies)
     members = eu_members(law, as_of)
@@ -35,24 +38,37 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED)
     outsiders = [e for e in deal.controlling_chain() if e.country not in members]
     if not outsiders:
-        a.step("foreign direct investment (art. 2(1))", Outcome.NOT_MET,
-               "investor controlled from within the Union", applies)
-        a.reason("not a foreign direct investment: the investor and its controlling owners "
-                 "are in the Union", applies)
+        a.step(
+            "foreign direct investment (art. 2(1))",
+            Outcome.NOT_MET,
+            "investor controlled from within the Union",
+            applies,
+        )
+        a.reason(
+            "not a foreign direct investment: the investor and its controlling owners "
+            "are in the Union",
+            applies,
+        )
         return a.finish(Verdict.NOT_REQUIRED)
     names = ", ".join(f"{e.name} ({e.country})" for e in outsiders)
     a.step("foreign direct investment (art. 2(1))", Outcome.MET, names, applies)
     factors = a.provision("eu.fdi.factors")
     if factors is not None and matching(deal, factors.value("activities")):
-        a.reason("semiconductors are a factor the Member States and the Commission may take "
-                 "into account (art. 4(1)(b))", factors)
+        a.reason(
+            "semiconductors are a factor the Member States and the Commission may take "
+            "into account (art. 4(1)(b))",
+            factors,
+        )
     cooperation = a.provision("eu.fdi.cooperation")
     assert cooperation is not None
-    a.reason(f"foreign direct investment from outside the Union ({names}): no filing with the "
-             "Commission; the Member State where the target is established screens under its "
-             "own law, and other Member States and the Commission may comment (arts. 6, 7)",
-             cooperation)
+    a.reason(
+        f"foreign direct investment from outside the Union ({names}): no filing with the "
+        "Commission; the Member State where the target is established screens under its "
+        "own law, and other Member States and the Commission may comment (arts. 6, 7)",
+        cooperation,
+    )
     a.period("comments on a screened investment", cooperation.value("screened"), cooperation)
-    a.period("comments on an investment not screened", cooperation.value("not_screened"),
-             cooperation)
+    a.period(
+        "comments on an investment not screened", cooperation.value("not_screened"), cooperation
+    )
     return a.finish(Verdict.NOT_REQUIRED)

@@ -25,9 +25,12 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     if sector is None:
         first = a.first("it.gp.semiconductors")
         a.step("semiconductors designated", Outcome.NOT_MET, f"from {first.effective}", first)
-        a.reason(f"regime not in force for semiconductors on {as_of}: they became assets of "
-                 f"national interest on {first.effective}; before, the special powers of "
-                 "DL 21/2012 covered defence, energy, transport and communications only", first)
+        a.reason(
+            f"regime not in force for semiconductors on {as_of}: they became assets of "
+            f"national interest on {first.effective}; before, the special powers of "
+            "DL 21/2012 covered defence, energy, transport and communications only",
+            first,
+        )
         return a.finish(Verdict.NOT_REQUIRED, in_force=False)
     if deal.target.country != "IT":
         a.step("Italian target", Outcome.NOT_MET, f"target in {deal.target.country}", sector)
@@ -35,74 +38,119 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED)
     hits = matching(deal, sector.value("activities"))
     if not hits:
-        a.step("strategic semiconductor assets", Outcome.NOT_MET,
-               f"activities {sorted(deal.target.activities)}", sector)
+        a.step(
+            "strategic semiconductor assets",
+            Outcome.NOT_MET,
+            f"activities {sorted(deal.target.activities)}",
+            sector,
+        )
         a.reason("the target's activities are not among the semiconductor assets", sector)
         return a.finish(Verdict.NOT_REQUIRED)
     a.step("strategic semiconductor assets", Outcome.MET, ", ".join(hits), sector)
-    a.reason(f"the target holds semiconductor assets of national interest ({', '.join(hits)})",
-             sector)
+    a.reason(
+        f"the target holds semiconductor assets of national interest ({', '.join(hits)})", sector
+    )
 
     eu = eu_members(law, as_of)
     outsiders = [e for e in deal.controlling_chain() if e.country not in eu]
     non_eu = bool(outsiders)
-    a.step("acquirer outside the EU (art. 2(5), (5-bis))", Outcome.MET if non_eu else
-           Outcome.NOT_MET, ", ".join(f"{e.name} ({e.country})" for e in outsiders) or
-           "acquirer and its controlling owners are in the EU", sector)
+    a.step(
+        "acquirer outside the EU (art. 2(5), (5-bis))",
+        Outcome.MET if non_eu else Outcome.NOT_MET,
+        ", ".join(f"{e.name} ({e.country})" for e in outsiders)
+        or "acquirer and its controlling owners are in the EU",
+        sector,
+    )
 
     stake, rights = deal.stake, deal.rights
     control = stake.votes_before_pct <= 50 < stake.votes_after_pct or bool(
-        rights.decisive_influence)
+        rights.decisive_influence
+    )
     notify = False
     if deal.structure == "asset_deal":
         transfer = a.provision("it.gp.asset_transfer")
         if non_eu and transfer is not None:
-            a.crossed("art. 2(2-bis): transfer of strategic assets to a person outside the EU",
-                      transfer)
-            a.reason("the company must notify the transaction transferring the assets "
-                     "(art. 2(2-bis))", transfer)
+            a.crossed(
+                "art. 2(2-bis): transfer of strategic assets to a person outside the EU", transfer
+            )
+            a.reason(
+                "the company must notify the transaction transferring the assets (art. 2(2-bis))",
+                transfer,
+            )
             notify = True
     elif non_eu and control:
         ctl = a.provision("it.gp.non_eu_control")
         assert ctl is not None
-        a.crossed("art. 2(5): acquisition of control by a person outside the EU", ctl,
-                  measure="voting rights", level=50, before=stake.votes_before_pct,
-                  after=stake.votes_after_pct)
-        a.reason("acquisition of control by a person outside the EU: notification to the "
-                 "Presidency of the Council of Ministers (art. 2(5))", ctl)
+        a.crossed(
+            "art. 2(5): acquisition of control by a person outside the EU",
+            ctl,
+            measure="voting rights",
+            level=50,
+            before=stake.votes_before_pct,
+            after=stake.votes_after_pct,
+        )
+        a.reason(
+            "acquisition of control by a person outside the EU: notification to the "
+            "Presidency of the Council of Ministers (art. 2(5))",
+            ctl,
+        )
         notify = True
     elif non_eu:
         minority = a.provision("it.gp.non_eu_minority")
         if minority is not None:
             first = float(minority.value("first"))
-            levels = [first] if reached(stake.votes_before_pct, stake.votes_after_pct, first) else []
-            levels += [float(x) for x in minority.value("further")
-                       if reached(stake.votes_before_pct, stake.votes_after_pct, x)]
+            levels = (
+                [first] if reached(stake.votes_before_pct, stake.votes_after_pct, first) else []
+            )
+            levels += [
+                float(x)
+                for x in minority.value("further")
+                if reached(stake.votes_before_pct, stake.votes_after_pct, x)
+            ]
             if levels and first in levels and deal.value_eur is None:
-                a.ask("value_eur", "What is the total value of the investment in euro (the 10% "
-                      "notification applies from EUR 1 million)?", minority)
+                a.ask(
+                    "value_eur",
+                    "What is the total value of the investment in euro (the 10% "
+                    "notification applies from EUR 1 million)?",
+                    minority,
+                )
                 return a.finish(Verdict.UNDETERMINED)
-            if first in levels and deal.value_eur is not None and deal.value_eur < float(
-                    minority.value("minimum_value_eur")):
+            if (
+                first in levels
+                and deal.value_eur is not None
+                and deal.value_eur < float(minority.value("minimum_value_eur"))
+            ):
                 levels.remove(first)
             for level in levels:
-                a.crossed(f"art. 2(5): {pct(level)} of the votes or capital", minority,
-                          measure="voting rights", level=level, before=stake.votes_before_pct,
-                          after=stake.votes_after_pct)
+                a.crossed(
+                    f"art. 2(5): {pct(level)} of the votes or capital",
+                    minority,
+                    measure="voting rights",
+                    level=level,
+                    before=stake.votes_before_pct,
+                    after=stake.votes_after_pct,
+                )
             if levels:
-                a.reason("acquisition by a person outside the EU of a stake crossing the "
-                         "notification thresholds (art. 2(5))", minority)
+                a.reason(
+                    "acquisition by a person outside the EU of a stake crossing the "
+                    "notification thresholds (art. 2(5))",
+                    minority,
+                )
                 notify = True
     elif control:
         eu_ctl = a.provision("it.gp.eu_control")
         if eu_ctl is not None:
             a.crossed("temporary extension: control acquired by an EU person", eu_ctl)
-            a.reason("acquisition of control by an EU person while the temporary extension "
-                     "applied", eu_ctl)
+            a.reason(
+                "acquisition of control by an EU person while the temporary extension applied",
+                eu_ctl,
+            )
             notify = True
         else:
-            a.reason("acquisitions of control of semiconductor assets by EU persons are not "
-                     "notifiable on this date")
+            a.reason(
+                "acquisitions of control of semiconductor assets by EU persons are not "
+                "notifiable on this date"
+            )
 
     if not notify:
         a.step("notifiable acquisition", Outcome.NOT_MET, "no threshold or case met", sector)
@@ -115,9 +163,12 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     standstill = a.provision("it.gp.standstill")
     periods = a.provision("it.gp.periods")
     if standstill is not None:
-        a.standstill("until the notification and the end of the review period the voting "
-                     "rights (and other non-financial rights) attached to the stake are "
-                     "suspended (art. 2(5))", standstill)
+        a.standstill(
+            "until the notification and the end of the review period the voting "
+            "rights (and other non-financial rights) attached to the stake are "
+            "suspended (art. 2(5))",
+            standstill,
+        )
     if periods is not None:
         a.period("exercise of the special powers", periods.value("length"), periods)
     return a.finish(Verdict.MANDATORY)

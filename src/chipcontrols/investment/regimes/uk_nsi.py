@@ -254,6 +254,11 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                     "no share or vote band crossed; influence not stated",
                     s88,
                 )
+                a.reason(
+                    "no band of s. 8(2) or (5) is crossed; a trigger event arises only if the "
+                    "acquirer gains material influence or resolution power",
+                    s88,
+                )
                 a.ask(
                     "rights.material_influence",
                     "Does the acquisition enable the acquirer "
@@ -289,7 +294,9 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 retro,
             )
             return a.finish(Verdict.NOT_REQUIRED)
-        latest = add_months(commencement, retro.value("months_after_commencement_if_aware_before"))
+        latest = add_months(
+            commencement, retro.value("months_after_commencement_if_aware_before")
+        ) - dt.timedelta(days=1)
         a.step(
             "trigger event before commencement (s. 2(4))",
             Outcome.MET,
@@ -304,6 +311,8 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             "otherwise within 6 months of becoming aware and 5 years of commencement)",
             retro,
         )
+        if qualifying is Outcome.UNDETERMINED:
+            return a.finish(Verdict.UNDETERMINED)
         _periods(a, mandatory=False)
         return a.finish(Verdict.VOLUNTARY)
 
@@ -357,6 +366,8 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             limits,
         )
         return a.finish(Verdict.NOT_REQUIRED)
+    if qualifying is Outcome.UNDETERMINED:
+        return a.finish(Verdict.UNDETERMINED)
     _periods(a, mandatory=False)
     return a.finish(Verdict.VOLUNTARY)
 

@@ -18,7 +18,8 @@ PROVENANCE = {
     "publication": "15 CFR part 744, Supplement No. 4 (Entity List), eCFR content date 2026-09-01",
     "url": "https://www.ecfr.gov/api/versioner/v1/full/2026-09-01/title-15.xml?part=744",
     "completeness": "partial: 243 chip-relevant rows (China, Hong Kong; 2 Vietnam Huawei rows) "
-    "and the 22 names (21 affiliates, one subordinate) printed in the Huawei entry; see the file header",
+    "and the 22 names (21 affiliates, one subordinate) printed in the Huawei entry; "
+    "see the file header",
     "as_of_from": "publication",
 }
 

@@ -83,7 +83,10 @@ class Snapshot:
 
 
 def snapshot_id(dataset: str, as_of: dt.date, entries: list[dict[str, Any]]) -> str:
-    return "snap-" + sha256_json({"dataset": dataset, "as_of": as_of.isoformat(), "entries": entries})[:16]
+    return (
+        "snap-"
+        + sha256_json({"dataset": dataset, "as_of": as_of.isoformat(), "entries": entries})[:16]
+    )
 
 
 def build_snapshot(
@@ -140,7 +143,9 @@ class SnapshotDiff:
             "new": self.new,
             "added": [{"id": e.id, "list": e.list, "name": e.name} for e in self.added],
             "removed": [{"id": e.id, "list": e.list, "name": e.name} for e in self.removed],
-            "changed": [{"id": c.id, "name": c.name, "fields": list(c.fields)} for c in self.changed],
+            "changed": [
+                {"id": c.id, "name": c.name, "fields": list(c.fields)} for c in self.changed
+            ],
         }
 
 
@@ -204,7 +209,7 @@ class SnapshotStore:
         ref = ref.strip()
         if not ref:
             raise InputError("give a snapshot id or a dataset name", loc="SNAPSHOT")
-        ids = self.stored_ids() + [bundled_snapshot().id]
+        ids = [*self.stored_ids(), bundled_snapshot().id]
         if ref in ids:
             return ref
         active = self.active_ids()
@@ -216,7 +221,9 @@ class SnapshotStore:
         if len(set(matches)) == 1:
             return matches[0]
         if matches:
-            raise InputError(f"{ref!r} matches several snapshots; give more of the id", loc="SNAPSHOT")
+            raise InputError(
+                f"{ref!r} matches several snapshots; give more of the id", loc="SNAPSHOT"
+            )
         raise NotFoundError(f"no snapshot {ref!r}; see 'chipcontrols lists list'", loc="SNAPSHOT")
 
     def stored_ids(self) -> list[str]:

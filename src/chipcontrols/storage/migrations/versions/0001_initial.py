@@ -76,6 +76,7 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("matcher", sa.String(length=24), nullable=False),
         sa.Column("created_at", sa.String(length=32), nullable=False),
+        sa.Column("audit_seq", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_judgements")),
     )
     with op.batch_alter_table("judgements", schema=None) as batch_op:
@@ -193,6 +194,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("transaction_id", sa.String(length=24), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("audit_seq", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["transaction_id"],
             ["transactions.id"],

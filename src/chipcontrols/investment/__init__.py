@@ -1,0 +1,16 @@
+"""Investment screening of semiconductor deals: UK NSI, DE AWV, NL Vifo, IT golden power,
+the EU framework, CFIUS and the US outbound rule."""
+
+from chipcontrols.investment.deal import Deal, parse_deal
+from chipcontrols.investment.result import RegimeVerdict, Verdict
+from chipcontrols.investment.service import PROCEDURES, InvestmentAssessment, assess
+
+__all__ = [
+    "PROCEDURES",
+    "Deal",
+    "InvestmentAssessment",
+    "RegimeVerdict",
+    "Verdict",
+    "assess",
+    "parse_deal",
+]
