@@ -115,8 +115,7 @@ GENERIC_HAN = {
     "material": "材料",
     "group": "集团",
     "china": "中国",
-    "hong": "香",
-    "kong": "港",
+    "hongkong": "香港",
     "science": "科学",
     "semiconductor": "半导体",
     "communication": "通信",
@@ -292,6 +291,7 @@ class Variants:
     def hanzi(self, name: str) -> str | None:
         """Pinyin words in characters, generic words translated, other words left in Latin."""
         text = " ".join(name.lower().replace(",", " ").replace(".", " ").split())
+        text = text.replace("hong kong", "hongkong")
         form = ""
         for key, han in HAN_FORMS.items():
             if text.endswith(" " + key):

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from chipcontrols.api.errors import PayloadTooLarge, error_body
+from chipcontrols.api.errors import error_body
 
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded",)
@@ -15,7 +15,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded",)
 
 class RequestLimits:
     """413 for a body over `max_bytes` (declared or streamed); 415 for a body of the wrong
-    type: JSON under /v1, form data on the web pages."""
+    type: JSON under /v1, form data or JSON on the web pages."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -50,21 +50,36 @@ class RequestLimits:
                     ),
                 )
                 return
+        if not has_body:
+            await self.app(scope, receive, send)
+            return
+        # Read the whole body first (it is at most max_bytes): a body that grows past the
+        # limit is refused before any handler sees a byte of it.
+        chunks: list[bytes] = []
         received = 0
-        limit = self.max_bytes
-
-        async def limited() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise PayloadTooLarge(
-                        f"the body is larger than {limit} bytes", loc="body", ctx={"limit": limit}
-                    )
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await _too_large(send, self.max_bytes)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        sent = False
 
-        await self.app(scope, limited, send)
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 async def _too_large(send: Send, limit: int) -> None:

@@ -64,16 +64,25 @@ class LineResult:
     trace: list[TraceNode] = field(default_factory=list)
 
 
+_STEP_CACHE: dict[tuple[int, str], list[InForce]] = {}
+
+
 def _rules(view: RulebookView, step: str) -> list[InForce]:
-    """Shipment rules of the US for one step, in rulebook file order."""
-    return [
-        f
-        for f in view.in_force.values()
-        if f.entry.jurisdiction == "US"
-        and "shipment" in f.entry.applies_to
-        and f.version.effect is not None
-        and f.version.effect.step == step
-    ]
+    """Shipment rules of the US for one step, in rulebook file order (cached per view)."""
+    key = (id(view), step)
+    found = _STEP_CACHE.get(key)
+    if found is None:
+        if len(_STEP_CACHE) > 512:
+            _STEP_CACHE.clear()
+        found = _STEP_CACHE[key] = [
+            f
+            for f in view.in_force.values()
+            if f.entry.jurisdiction == "US"
+            and "shipment" in f.entry.applies_to
+            and f.version.effect is not None
+            and f.version.effect.step == step
+        ]
+    return found
 
 
 class EarProcedure:
@@ -129,9 +138,10 @@ class EarProcedure:
             version.source.citation,
             status.value,
             detail=detail,
-            inputs={"conditions": explanation.lines()},
+            conditions=explanation,
         )
-        return status, explanation.all_missing(), node, version
+        missing = explanation.all_missing() if status is Status.UNDETERMINED else []
+        return status, missing, node, version
 
     def _questions(self, missing: list[str], rule_id: str) -> list[Question]:
         return [question_for(p, self.rulebook, rule_id=rule_id) for p in missing]

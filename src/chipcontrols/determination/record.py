@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from chipcontrols.rulebook.evaluate import Explanation
+
 VERDICTS = (
     "not_subject",
     "no_licence_required",
@@ -69,7 +71,10 @@ class Question:
 
 @dataclass
 class TraceNode:
-    """One step of a procedure: what it read, what it decided, under which provision."""
+    """One step of a procedure: what it read, what it decided, under which provision.
+
+    `conditions` (an evaluated condition tree) is rendered only when the trace is read.
+    """
 
     step: str
     citation: str
@@ -77,6 +82,7 @@ class TraceNode:
     detail: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     children: list[TraceNode] = field(default_factory=list)
+    conditions: Explanation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -88,6 +94,8 @@ class TraceNode:
             out["detail"] = self.detail
         if self.inputs:
             out["inputs"] = self.inputs
+        if self.conditions is not None:
+            out["conditions"] = self.conditions.lines()
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -98,6 +106,8 @@ class TraceNode:
             f"{pad}{self.step} [{self.citation}]: {self.outcome}"
             + (f" - {self.detail}" if self.detail else "")
         ]
+        if self.conditions is not None:
+            out.extend(self.conditions.lines(indent + 1))
         for child in self.children:
             out.extend(child.lines(indent + 1))
         return out

@@ -343,7 +343,7 @@ def _check_chain(acquirer: Entity, owners: Mapping[str, Entity]) -> None:
         if state.get(node) == 2:
             return
         if state.get(node) == 1:
-            cycle = path[path.index(node) :] + [node]
+            cycle = [*path[path.index(node) :], node]
             raise InputError(
                 f"ownership cycle {' -> '.join(cycle)}: describe each holding once, upwards "
                 "to the ultimate owner",

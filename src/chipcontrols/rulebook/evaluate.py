@@ -150,10 +150,20 @@ class Facts:
 
 def evaluate(node: Node, facts: Facts, resolve: EntryResolver) -> Explanation:
     if isinstance(node, AllOf | AnyOf):
-        children = [evaluate(c, facts, resolve) for c in node.items]
+        # Stop at the first decisive child (not met for all, met for any): the answer cannot
+        # change, and facts that no longer matter are not asked for.
+        decisive = Status.NOT_MET if isinstance(node, AllOf) else Status.MET
+        children: list[Explanation] = []
+        for child in node.items:
+            result = evaluate(child, facts, resolve)
+            children.append(result)
+            if result.status is decisive:
+                break
         statuses = [c.status for c in children]
         status = all_of(statuses) if isinstance(node, AllOf) else any_of(statuses)
         text = "all of" if isinstance(node, AllOf) else "any of"
+        if len(children) < len(node.items):
+            text += f" (stopped after {len(children)} of {len(node.items)})"
         return Explanation(text, status, children, label=node.label, cite=node.cite)
     if isinstance(node, Not):
         child = evaluate(node.item, facts, resolve)

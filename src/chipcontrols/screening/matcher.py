@@ -234,17 +234,17 @@ class Matcher:
         return tuple(out)
 
     def _split(self, token: str) -> list[str]:
-        if token in self.vocab or len(token) < 6 or not token.isalpha():
+        """Split an unknown word into known words, longest first word first (two letters min)."""
+        if token in self.vocab or len(token) < 4 or not token.isalpha():
             return [token]
-        for cut in range(len(token) - 3, 2, -1):  # longest known first word
+        for cut in range(len(token) - 2, 1, -1):
             left, right = token[:cut], token[cut:]
             if left in self.vocab and left not in STOPWORDS:
                 if right in self.vocab and right not in STOPWORDS:
                     return [left, right]
-                if len(right) >= 6:
-                    rest = self._split(right)
-                    if len(rest) > 1:
-                        return [left, *rest]
+                rest = self._split(right)
+                if len(rest) > 1:
+                    return [left, *rest]
         return [token]
 
     def candidates(self, q: _QueryForm, limit: int = MAX_CANDIDATES) -> list[int]:

@@ -98,16 +98,16 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     elif non_eu:
         minority = a.provision("it.gp.non_eu_minority")
         if minority is not None:
-            first = float(minority.value("first"))
+            floor = float(minority.value("first"))
             levels = (
-                [first] if reached(stake.votes_before_pct, stake.votes_after_pct, first) else []
+                [floor] if reached(stake.votes_before_pct, stake.votes_after_pct, floor) else []
             )
             levels += [
                 float(x)
                 for x in minority.value("further")
                 if reached(stake.votes_before_pct, stake.votes_after_pct, x)
             ]
-            if levels and first in levels and deal.value_eur is None:
+            if levels and floor in levels and deal.value_eur is None:
                 a.ask(
                     "value_eur",
                     "What is the total value of the investment in euro (the 10% "
@@ -116,11 +116,11 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 )
                 return a.finish(Verdict.UNDETERMINED)
             if (
-                first in levels
+                floor in levels
                 and deal.value_eur is not None
                 and deal.value_eur < float(minority.value("minimum_value_eur"))
             ):
-                levels.remove(first)
+                levels.remove(floor)
             for level in levels:
                 a.crossed(
                     f"art. 2(5): {pct(level)} of the votes or capital",

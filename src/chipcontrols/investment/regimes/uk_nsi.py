@@ -221,6 +221,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 version,
             )
         s86 = a.provision("uk.nsi.control.resolutions")
+        assert s86 is not None
         if deal.rights.resolution_control:
             cases.append("8(6)")
             a.crossed("s. 8(6): votes that secure or prevent a class of resolution", s86)
@@ -235,6 +236,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             s86,
         )
         s88 = a.provision("uk.nsi.control.material_influence")
+        assert s88 is not None
         if deal.rights.material_influence and not cases:
             cases.append("8(8)")
             a.crossed("s. 8(8): material influence over policy", s88)
@@ -278,38 +280,38 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             return a.finish(Verdict.NOT_REQUIRED)
 
     # Before commencement: no mandatory notification; call-in under s. 2(4) only.
-    retro = a.provision("uk.nsi.retrospective_call_in")
-    assert retro is not None
+    window = a.provision("uk.nsi.retrospective_call_in")
+    assert window is not None
     if trigger_date < commencement:
-        if trigger_date < dt.date.fromisoformat(retro.value("window_start")):
+        if trigger_date < dt.date.fromisoformat(window.value("window_start")):
             a.step(
                 "trigger event within the Act's reach",
                 Outcome.NOT_MET,
                 f"{trigger_date} is before 12 November 2020",
-                retro,
+                window,
             )
             a.reason(
                 f"the trigger event on {trigger_date} predates 12 November 2020 and cannot "
                 "be called in under the Act",
-                retro,
+                window,
             )
             return a.finish(Verdict.NOT_REQUIRED)
         latest = add_months(
-            commencement, retro.value("months_after_commencement_if_aware_before")
+            commencement, window.value("months_after_commencement_if_aware_before")
         ) - dt.timedelta(days=1)
         a.step(
             "trigger event before commencement (s. 2(4))",
             Outcome.MET,
             f"trigger event {trigger_date}; call-in by {latest} if the Secretary of State knew "
             "of it before commencement",
-            retro,
+            window,
         )
         a.reason(
             f"the trigger event on {trigger_date} took place before commencement: no "
             "mandatory notification, but it can be called in under s. 2(4) (by "
             f"{latest} if the Secretary of State was aware of it before commencement, "
             "otherwise within 6 months of becoming aware and 5 years of commencement)",
-            retro,
+            window,
         )
         if qualifying is Outcome.UNDETERMINED:
             return a.finish(Verdict.UNDETERMINED)
