@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -296,7 +297,8 @@ def test_injection_in_every_text_field(api: Api, attack: str) -> None:
     ):
         response = api.client.get(path, params=params, headers=h)
         assert response.status_code < 500, (path, response.text)
-    for path in (f"/v1/records/{attack}", f"/v1/rules/{attack}", f"/v1/lists/snapshots/{attack}"):
+    segment = quote(attack, safe="")
+    for path in (f"/v1/records/{segment}", f"/v1/rules/{segment}", f"/v1/lists/snapshots/{segment}"):
         response = api.client.get(path, headers=h)
         assert response.status_code in (200, 404, 422), (path, response.text)
     with api.svc.db.read() as s:

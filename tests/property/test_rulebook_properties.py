@@ -151,3 +151,12 @@ def test_scalar_and_vectorised_agree_on_any_tree(tree: Node, rows: list[dict[str
     vector = frame.with_columns(expr.alias("s"))["s"].to_list()
     scalar = [evaluate(tree, Facts(r), lambda *_: None).status.value for r in rows]
     assert vector == scalar
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees, facts)
+def test_fast_status_equals_explained_status(tree: Node, row: dict[str, Any]) -> None:
+    from chipcontrols.rulebook.evaluate import status_of
+
+    explained = evaluate(tree, Facts(row), lambda *_: None).status
+    assert status_of(tree, Facts(row), lambda *_: None) is explained

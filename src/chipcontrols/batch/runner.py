@@ -32,7 +32,7 @@ RESULT_COLUMNS = (
     "line",
     "status",
     "record_id",
-    "kind",
+    "record_kind",
     "summary",
     "verdicts",
     "met",
@@ -134,7 +134,7 @@ def outcome_columns(record: dict[str, Any]) -> dict[str, Any]:
     result = record["result"]
     out: dict[str, Any] = {
         "record_id": record["id"],
-        "kind": record["kind"],
+        "record_kind": record["kind"],
         "summary": record["summary"],
     }
     verdicts = result.get("verdicts")
@@ -298,9 +298,12 @@ def run_batch(
         raise InputError(
             f"{len(rows) - len(results)} line(s) have no result; run the batch again", loc=str(path)
         )
-    input_columns = [c for c in columns if c not in RESULT_COLUMNS]
-    out_columns = [*input_columns, *RESULT_COLUMNS]
-    merged = [{**rows[i], **results[i]} for i in range(len(rows))]
+    # the input columns first, as given (renamed where they share a result column's name)
+    rename = {c: f"{c} (input)" if c in RESULT_COLUMNS else c for c in columns}
+    out_columns = [*rename.values(), *RESULT_COLUMNS]
+    merged = [
+        {**{rename[k]: v for k, v in rows[i].items()}, **results[i]} for i in range(len(rows))
+    ]
     write_rows(output, out_columns, merged)
     summary = _summary(run_id, path, output, operation, day, merged, resumed)
     summary_path = output.with_name(output.name + ".summary.json")

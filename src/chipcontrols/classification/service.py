@@ -8,7 +8,14 @@ from typing import Any
 
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.model.items import Item, parse_item
-from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, evaluate
+from chipcontrols.rulebook.evaluate import (
+    Explanation,
+    Facts,
+    Status,
+    any_of,
+    evaluate,
+    status_of,
+)
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView, load_rulebook
 
 
@@ -90,6 +97,7 @@ class _Evaluator:
     def __init__(self, view: RulebookView) -> None:
         self.view = view
         self._memo: dict[tuple[int, str], tuple[Status, Explanation] | None] = {}
+        self._status_memo: dict[tuple[int, str], Status | None] = {}
         self._keep: list[Facts] = []  # keep facts alive so id() keys stay unique
 
     def resolve(
@@ -136,6 +144,29 @@ class _Evaluator:
         status = any_of([r[0] for r in found])
         shown = [r[1] for r in found if r[0] is not Status.NOT_MET] or [found[0][1]]
         return status, Explanation(f"any entry under {pattern[:-2]}", status, shown)
+
+    def status(self, entry_id: str, facts: Facts, kind: str | None = None) -> Status | None:
+        """Like `resolve`, without explanations (memoised separately)."""
+        key = (id(facts), entry_id)
+        if key in self._status_memo:
+            return self._status_memo[key]
+        self._keep.append(facts)
+        result: Status | None
+        ids = self.view.expand(entry_id) if entry_id.endswith(".*") else [entry_id]
+        item_kind = kind or facts.values.get("__kind__")
+        statuses: list[Status] = []
+        for one in ids:
+            in_force = self.view.get(one)
+            if in_force is None:
+                continue
+            if item_kind is not None and item_kind not in in_force.entry.applies_to:
+                statuses.append(Status.NOT_MET)
+                continue
+            assert in_force.version.condition is not None
+            statuses.append(status_of(in_force.version.condition, facts, self.status))
+        result = any_of(statuses) if statuses else None
+        self._status_memo[key] = result
+        return result
 
     def run(self, in_force: InForce, facts: Facts) -> EntryResult:
         version = in_force.version

@@ -6,6 +6,7 @@ and the review policy. Each step records a trace node with its citation."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from chipcontrols.determination.facts import (
     LineFacts,
@@ -26,7 +27,7 @@ from chipcontrols.determination.record import (
     Verdict,
 )
 from chipcontrols.determination.transaction import Line, Transaction
-from chipcontrols.rulebook.evaluate import Facts, Status
+from chipcontrols.rulebook.evaluate import Facts, Status, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
@@ -100,25 +101,10 @@ class EarProcedure:
 
     # ------------------------------------------------------------------ helpers
 
-    def _version(self, in_force: InForce) -> tuple[Version | None, str | None]:
-        version: Version | None = in_force.version
-        reason = None
-        versions = list(in_force.entry.versions)
-        while (
-            version is not None
-            and version.not_enforced_from is not None
-            and version.not_enforced_from <= self.view.as_of
-        ):
-            reason = version.not_enforced_reason
-            index = versions.index(version)
-            earlier = [v for v in versions[:index] if v.status == "in_force"]
-            version = earlier[-1] if earlier else None
-        return version, reason
-
     def _evaluate(
         self, evaluator: ShipmentEvaluator, in_force: InForce
     ) -> tuple[Status, list[str], TraceNode, Version | None]:
-        version, not_enforced = self._version(in_force)
+        version, not_enforced = evaluator.applied(in_force)
         entry = in_force.entry
         if version is None or version.condition is None:
             node = TraceNode(
@@ -128,8 +114,7 @@ class EarProcedure:
                 detail=not_enforced or "no version in force",
             )
             return Status.NOT_MET, [], node, None
-        applied = InForce(entry, version)
-        status, explanation = evaluator.run(applied)
+        status = status_of(version.condition, evaluator.shipment, evaluator.status)
         detail = f"version of {version.effective}"
         if not_enforced:
             detail += f"; later version not enforced: {not_enforced}"
@@ -138,9 +123,9 @@ class EarProcedure:
             version.source.citation,
             status.value,
             detail=detail,
-            conditions=explanation,
+            explain=partial(evaluator.explain, version),
         )
-        missing = explanation.all_missing() if status is Status.UNDETERMINED else []
+        missing = evaluator.explain(version).all_missing() if status is Status.UNDETERMINED else []
         return status, missing, node, version
 
     def _questions(self, missing: list[str], rule_id: str) -> list[Question]:
@@ -189,7 +174,7 @@ class EarProcedure:
                             in_force.entry.id,
                             step,
                             version.source.citation,
-                            f"{in_force.entry.entry} ({in_force.entry.title}): \"{version.text}\"",
+                            f'{in_force.entry.entry} ({in_force.entry.title}): "{version.text}"',
                             version.effect.review_policy,
                             version.source.url,
                             version.notes,

@@ -9,14 +9,28 @@ from typing import Any
 
 from chipcontrols.classification.service import _Evaluator, _with_kind
 from chipcontrols.determination.transaction import Line, Party, Transaction
-from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate
+from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, evaluate, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
+from chipcontrols.rulebook.schema import Version
 
 GROUP_LISTS = ("A:1", "A:5", "A:6", "D:1", "D:3", "D:4", "D:5", "E:1", "E:2")
 
 
+_GROUP_CACHE: dict[tuple[str, str, dt.date], frozenset[str]] = {}
+
+
 def country_groups(rulebook: Rulebook, country: str, as_of: dt.date) -> set[str]:
     """The country's code and EAR Country Groups on a date; Hong Kong is treated as China."""
+    key = (rulebook.version, country, as_of)
+    cached = _GROUP_CACHE.get(key)
+    if cached is None:
+        if len(_GROUP_CACHE) > 65536:
+            _GROUP_CACHE.clear()
+        cached = _GROUP_CACHE[key] = frozenset(_country_groups(rulebook, country, as_of))
+    return set(cached)
+
+
+def _country_groups(rulebook: Rulebook, country: str, as_of: dt.date) -> set[str]:
     codes = {country}
     if country in rulebook.members("us.ear.country_groups.treated_as_china", as_of):
         codes.add("CN")
@@ -56,30 +70,76 @@ class LineFacts:
 
 
 class ShipmentEvaluator:
-    """Evaluates shipment rules; `ref` to an item entry reads the item's classification."""
+    """Evaluates shipment rules; `ref` to an item entry reads the item's classification.
+
+    Statuses come from the fast path; explanations are built only when a trace is read or a
+    rule is undetermined (to name the missing facts). A version announced as not enforced
+    gives way to the version before it, for the rule itself and for every reference to it.
+    """
 
     def __init__(self, view: RulebookView, item_facts: Facts, shipment: Facts) -> None:
         self.view = view
         self.items = _Evaluator(view)
         self.item_facts = item_facts
         self.shipment = shipment
-        self._memo: dict[str, tuple[Status, Explanation] | None] = {}
+        self._status: dict[str, Status | None] = {}
+        self._explained: dict[str, tuple[Status, Explanation] | None] = {}
+
+    def applied(self, in_force: InForce) -> tuple[Version | None, str | None]:
+        version: Version | None = in_force.version
+        reason = None
+        versions = list(in_force.entry.versions)
+        while (
+            version is not None
+            and version.not_enforced_from is not None
+            and version.not_enforced_from <= self.view.as_of
+        ):
+            reason = version.not_enforced_reason
+            index = versions.index(version)
+            earlier = [v for v in versions[:index] if v.status == "in_force"]
+            version = earlier[-1] if earlier else None
+        return version, reason
+
+    def status(self, entry_id: str, facts: Facts) -> Status | None:
+        if facts is not self.shipment:
+            return self.items.status(entry_id, facts)
+        if entry_id in self._status:
+            return self._status[entry_id]
+        statuses: list[Status] = []
+        for one in self.view.expand(entry_id):
+            in_force = self.view.get(one)
+            assert in_force is not None
+            if "shipment" in in_force.entry.applies_to:
+                version, _ = self.applied(in_force)
+                if version is None or version.condition is None:
+                    continue
+                statuses.append(status_of(version.condition, self.shipment, self.status))
+            else:
+                found = self.items.status(one, self.item_facts)
+                if found is not None:
+                    statuses.append(found)
+        result = any_of(statuses) if statuses else None
+        self._status[entry_id] = result
+        return result
 
     def resolve(
         self, entry_id: str, facts: Facts, kind: str | None = None
     ) -> tuple[Status, Explanation] | None:
         if facts is not self.shipment:
             return self.items.resolve(entry_id, facts, kind)
-        if entry_id in self._memo:
-            return self._memo[entry_id]
-        ids = self.view.expand(entry_id)
+        if entry_id in self._explained:
+            return self._explained[entry_id]
         results: list[tuple[Status, Explanation]] = []
-        for one in ids:
+        for one in self.view.expand(entry_id):
             in_force = self.view.get(one)
             assert in_force is not None
             result: tuple[Status, Explanation] | None
             if "shipment" in in_force.entry.applies_to:
-                result = self.run(in_force)
+                version, _ = self.applied(in_force)
+                if version is None or version.condition is None:
+                    continue
+                explanation = evaluate(version.condition, self.shipment, self.resolve)
+                result = (explanation.status, explanation)
             else:
                 result = self.items.resolve(one, self.item_facts)
             if result is not None:
@@ -90,22 +150,14 @@ class ShipmentEvaluator:
         elif len(results) == 1:
             out = results[0]
         else:
-            statuses = [r[0] for r in results]
-            status = (
-                Status.MET
-                if Status.MET in statuses
-                else Status.UNDETERMINED
-                if Status.UNDETERMINED in statuses
-                else Status.NOT_MET
-            )
+            status = any_of([r[0] for r in results])
             out = (status, Explanation(f"any of {entry_id}", status, [r[1] for r in results]))
-        self._memo[entry_id] = out
+        self._explained[entry_id] = out
         return out
 
-    def run(self, in_force: InForce) -> tuple[Status, Explanation]:
-        assert in_force.version.condition is not None
-        explanation = evaluate(in_force.version.condition, self.shipment, self.resolve)
-        return explanation.status, explanation
+    def explain(self, version: Version) -> Explanation:
+        assert version.condition is not None
+        return evaluate(version.condition, self.shipment, self.resolve)
 
 
 def line_facts(
@@ -168,12 +220,10 @@ def _item_ccl_facts(view: RulebookView, facts: Facts, values: dict[str, Any], li
     for in_force in view.for_kind(line.item.kind):
         if in_force.entry.jurisdiction != "US":
             continue
-        result = evaluator.resolve(in_force.entry.id, facts)
-        if result is None:
-            continue
-        if result[0] is Status.MET:
+        found = evaluator.status(in_force.entry.id, facts)
+        if found is Status.MET:
             met.append(in_force.entry.entry)
-        elif result[0] is Status.UNDETERMINED:
+        elif found is Status.UNDETERMINED:
             undetermined = True
     # The rulebook encodes part of the CCL: without the exporter's own statement of the other
     # ECCNs ('described_in', [] for none) an item met by no encoded entry is not assumed EAR99.

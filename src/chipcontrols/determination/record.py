@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ class Question:
 class TraceNode:
     """One step of a procedure: what it read, what it decided, under which provision.
 
-    `conditions` (an evaluated condition tree) is rendered only when the trace is read.
+    `explain` evaluates the condition tree with its explanation only when the trace is read.
     """
 
     step: str
@@ -82,7 +83,7 @@ class TraceNode:
     detail: str = ""
     inputs: dict[str, Any] = field(default_factory=dict)
     children: list[TraceNode] = field(default_factory=list)
-    conditions: Explanation | None = None
+    explain: Callable[[], Explanation] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -94,8 +95,8 @@ class TraceNode:
             out["detail"] = self.detail
         if self.inputs:
             out["inputs"] = self.inputs
-        if self.conditions is not None:
-            out["conditions"] = self.conditions.lines()
+        if self.explain is not None:
+            out["conditions"] = self.explain().lines()
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -106,8 +107,8 @@ class TraceNode:
             f"{pad}{self.step} [{self.citation}]: {self.outcome}"
             + (f" - {self.detail}" if self.detail else "")
         ]
-        if self.conditions is not None:
-            out.extend(self.conditions.lines(indent + 1))
+        if self.explain is not None:
+            out.extend(self.explain().lines(indent + 1))
         for child in self.children:
             out.extend(child.lines(indent + 1))
         return out

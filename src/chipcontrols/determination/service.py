@@ -47,7 +47,7 @@ def determine(
         txn = parse_transaction(transaction, rulebook, catalog=catalog)
     day = as_of or as_of_default(txn.raw) or dt.date.today()
     view = rulebook.at(day)
-    checker = parties or (PartyChecker() if screen else None)
+    checker = parties or (_default_checker() if screen else None)
     listed = checker.check(txn.parties, day) if checker is not None else None
     snapshots = checker.snapshots() if checker is not None else []
 
@@ -99,6 +99,20 @@ def determine(
         inputs=_jsonable(dict(txn.raw)),
         verdicts=verdicts,
     )
+
+
+_CHECKERS: dict[str, PartyChecker] = {}
+
+
+def _default_checker() -> PartyChecker:
+    """One checker per data home (its matcher indexes are built once)."""
+    from chipcontrols.screening.lists.snapshots import data_home
+
+    home = str(data_home())
+    checker = _CHECKERS.get(home)
+    if checker is None:
+        checker = _CHECKERS[home] = PartyChecker()
+    return checker
 
 
 def _jsonable(value: Any) -> Any:

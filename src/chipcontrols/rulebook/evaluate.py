@@ -154,10 +154,10 @@ def evaluate(node: Node, facts: Facts, resolve: EntryResolver) -> Explanation:
         # change, and facts that no longer matter are not asked for.
         decisive = Status.NOT_MET if isinstance(node, AllOf) else Status.MET
         children: list[Explanation] = []
-        for child in node.items:
-            result = evaluate(child, facts, resolve)
-            children.append(result)
-            if result.status is decisive:
+        for item in node.items:
+            explained = evaluate(item, facts, resolve)
+            children.append(explained)
+            if explained.status is decisive:
                 break
         statuses = [c.status for c in children]
         status = all_of(statuses) if isinstance(node, AllOf) else any_of(statuses)
@@ -246,3 +246,57 @@ def _contains(node: ContainsEntry, facts: Facts, resolve: EntryResolver) -> Expl
         label=node.label,
         cite=node.cite,
     )
+
+
+# A status resolver answers `ref`/`contains` look-ups with a status only (no explanation).
+StatusResolver = Callable[[str, "Facts"], "Status | None"]
+
+
+def status_of(node: Node, facts: Facts, resolve: StatusResolver) -> Status:
+    """The outcome of `evaluate` without building the explanation (hot paths: determination,
+    batches). Same short-circuit and Kleene rules; property-tested against `evaluate`."""
+    if isinstance(node, Compare):
+        value = facts.values.get(node.param)
+        if value is None:
+            return Status.UNDETERMINED
+        if node.op == "in":
+            ok = value in node.value
+        elif node.op == "contains":
+            ok = node.value in value
+        else:
+            ok = _OPS[node.op](value, node.value)
+        return Status.MET if ok else Status.NOT_MET
+    if isinstance(node, AllOf):
+        seen_undetermined = False
+        for child in node.items:
+            status = status_of(child, facts, resolve)
+            if status is Status.NOT_MET:
+                return Status.NOT_MET
+            if status is Status.UNDETERMINED:
+                seen_undetermined = True
+        return Status.UNDETERMINED if seen_undetermined else Status.MET
+    if isinstance(node, AnyOf):
+        seen_undetermined = False
+        for child in node.items:
+            status = status_of(child, facts, resolve)
+            if status is Status.MET:
+                return Status.MET
+            if status is Status.UNDETERMINED:
+                seen_undetermined = True
+        return Status.UNDETERMINED if seen_undetermined else Status.NOT_MET
+    if isinstance(node, Not):
+        return negate(status_of(node.item, facts, resolve))
+    if isinstance(node, Ref):
+        found = resolve(node.entry_id, facts)
+        return Status.NOT_MET if found is None else found
+    if isinstance(node, ContainsEntry):
+        if not facts.components:
+            return Status.UNDETERMINED
+        statuses = []
+        for component in facts.components:
+            found = resolve(node.entry_id, component)
+            statuses.append(Status.NOT_MET if found is None else found)
+        return any_of(statuses)
+    if isinstance(node, NotFormalised):
+        return Status.UNDETERMINED
+    raise TypeError(node)

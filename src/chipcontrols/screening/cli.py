@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from chipcontrols.cli.common import check_format, console, handle_errors, parse_date, print_json
 from chipcontrols.errors import InputError
-from chipcontrols.screening.lists.snapshots import SnapshotStore, diff_snapshots
-from chipcontrols.screening.matcher import THRESHOLD
-from chipcontrols.screening.service import (
-    Party,
-    ScreeningService,
-    check_country,
-    check_name,
-    read_parties_file,
-)
+
+if TYPE_CHECKING:
+    from chipcontrols.screening.lists.snapshots import SnapshotStore
+    from chipcontrols.screening.service import Party, ScreeningService
+
+# The matcher, its name tables and the list readers load on first use, not with every command.
+
+
+def _store() -> SnapshotStore:
+    from chipcontrols.screening.lists.snapshots import SnapshotStore
+
+    return SnapshotStore()
+
+
+def _service() -> ScreeningService:
+    from chipcontrols.screening.service import ScreeningService
+
+    return ScreeningService()
+
 
 lists_app = typer.Typer(help="Restricted-party list snapshots.", no_args_is_help=True)
 judgements_app = typer.Typer(help="Analysts' decisions on screening hits.", no_args_is_help=True)
@@ -58,7 +68,7 @@ def import_command(
 
     def run() -> None:
         check_format(fmt_)
-        snap = SnapshotStore().import_file(
+        snap = _store().import_file(
             file, fmt=fmt_in, dataset=dataset, as_of=_as_of(as_of), activate=activate
         )
         info = snap.info()
@@ -82,7 +92,7 @@ def list_command(fmt_: Fmt = "text") -> None:
 
     def run() -> None:
         check_format(fmt_)
-        rows = SnapshotStore().list()
+        rows = _store().list()
         if fmt_ == "json":
             print_json({"snapshots": rows})
             return
@@ -114,7 +124,7 @@ def show_command(
 
     def run() -> None:
         check_format(fmt_)
-        snap = SnapshotStore().load(snapshot)
+        snap = _store().load(snapshot)
         if entry is not None:
             e = snap.get(entry)
             if e is None:
@@ -156,7 +166,9 @@ def diff_command(
 
     def run() -> None:
         check_format(fmt_)
-        store = SnapshotStore()
+        store = _store()
+        from chipcontrols.screening.lists.snapshots import diff_snapshots
+
         d = diff_snapshots(store.load(old), store.load(new))
         if fmt_ == "json":
             print_json(d.to_dict())
@@ -189,7 +201,7 @@ def activate_command(
     def run() -> None:
         if off == (snapshot is not None):
             raise InputError("give a SNAPSHOT, or --off", loc="SNAPSHOT")
-        ids = SnapshotStore().set_active(dataset, None if off else snapshot)
+        ids = _store().set_active(dataset, None if off else snapshot)
         for k, v in ids.items():
             console.print(f"{k}: {v}", markup=False)
 
@@ -200,6 +212,8 @@ def activate_command(
 
 
 def _parties(party: str, country: str | None, address: str | None, file: bool) -> list[Party]:
+    from chipcontrols.screening.service import Party, check_country, check_name, read_parties_file
+
     path = Path(party)
     if file or (
         path.suffix.lower() in (".yaml", ".yml", ".json", ".csv", ".tsv") and path.is_file()
@@ -235,8 +249,9 @@ def screen_command(
         ),
     ] = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", help="Score from which a hit is a match.")
-    ] = THRESHOLD,
+        float | None,
+        typer.Option("--threshold", help="Score from which a hit is a match (default 0.80)."),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Hits per party.")] = 10,
     file: Annotated[bool, typer.Option("--file", help="Read NAME_OR_FILE as a file.")] = False,
     save: Annotated[
@@ -248,13 +263,15 @@ def screen_command(
 
     def run() -> None:
         check_format(fmt_)
+        from chipcontrols.screening.matcher import THRESHOLD
+
         parties = _parties(party, country, address, file)
-        report = ScreeningService().screen(
+        report = _service().screen(
             parties,
             as_of=_as_of(as_of),
             snapshots=snapshot,
             limit=limit,
-            threshold=threshold,
+            threshold=THRESHOLD if threshold is None else threshold,
             save=save,
         )
         if fmt_ == "json":
@@ -348,13 +365,15 @@ def judge_command(
     """Record a decision on a hit; it holds while the listed entry stays the same."""
 
     def run() -> None:
+        from chipcontrols.screening.service import Party, check_country, check_name
+
         check_format(fmt_)
         p = Party(
             name=check_name(party, loc="PARTY"),
             country=check_country(country, loc="--country"),
             id=party_id,
         )
-        j = ScreeningService().judge(p, entry_id, decision=decision, reason=reason, author=author)
+        j = _service().judge(p, entry_id, decision=decision, reason=reason, author=author)
         if fmt_ == "json":
             print_json(j.to_dict())
         else:
@@ -378,13 +397,14 @@ def judgements_list_command(
     def run() -> None:
         check_format(fmt_)
         from chipcontrols.screening.judgements import party_key
+        from chipcontrols.screening.service import check_country, check_name
 
         key = (
             party_key(check_name(party, loc="--party"), check_country(country, loc="--country"))
             if party
             else None
         )
-        rows = [j.to_dict() for j in ScreeningService().repo.history(key)]
+        rows = [j.to_dict() for j in _service().repo.history(key)]
         if fmt_ == "json":
             print_json({"judgements": rows})
             return
@@ -405,7 +425,7 @@ def rescreen_command(as_of: AsOf = None, fmt_: Fmt = "text") -> None:
 
     def run() -> None:
         check_format(fmt_)
-        report = ScreeningService().rescreen(as_of=_as_of(as_of))
+        report = _service().rescreen(as_of=_as_of(as_of))
         if fmt_ == "json":
             print_json(report)
             return
