@@ -10,6 +10,14 @@ from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook_from
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests never read or write the user's ~/.chipcontrols (snapshots, judgements, database)."""
+    import os
+
+    os.environ["CHIPCONTROLS_HOME"] = str(tmp_path_factory.mktemp("chipcontrols-home"))
+
+
 @pytest.fixture(scope="session")
 def test_rulebook() -> Rulebook:
     return load_rulebook_from(FIXTURES / "law" / "valid")
