@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+from chipcontrols.classification.service import _Evaluator
 from chipcontrols.determination.facts import (
     LineFacts,
     ShipmentEvaluator,
@@ -154,10 +155,19 @@ class EarProcedure:
             return result
         if subject is Status.UNDETERMINED:
             result.questions.extend(subject_questions)
+        items = _Evaluator(self.view)
+        item_facts = item_facts_of(line)
         facts = line_facts(
-            self.rulebook, self.view, self.txn, line, subject_basis=basis, footnotes=footnotes
+            self.rulebook,
+            self.view,
+            self.txn,
+            line,
+            subject_basis=basis,
+            footnotes=footnotes,
+            items=items,
+            item_facts=item_facts,
         )
-        evaluator = ShipmentEvaluator(self.view, item_facts_of(line), Facts(facts.values))
+        evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
         undetermined: list[Question] = []
         for step, citation in (
             ("ccl", "15 CFR 732.3(b)-(c); 742.6(a)(6) (CCL and destination)"),

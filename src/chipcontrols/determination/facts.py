@@ -77,9 +77,15 @@ class ShipmentEvaluator:
     gives way to the version before it, for the rule itself and for every reference to it.
     """
 
-    def __init__(self, view: RulebookView, item_facts: Facts, shipment: Facts) -> None:
+    def __init__(
+        self,
+        view: RulebookView,
+        item_facts: Facts,
+        shipment: Facts,
+        items: _Evaluator | None = None,
+    ) -> None:
         self.view = view
-        self.items = _Evaluator(view)
+        self.items = items or _Evaluator(view)
         self.item_facts = item_facts
         self.shipment = shipment
         self._status: dict[str, Status | None] = {}
@@ -168,6 +174,8 @@ def line_facts(
     *,
     subject_basis: str | None,
     footnotes: set[str] | None,
+    items: _Evaluator | None = None,
+    item_facts: Facts | None = None,
 ) -> LineFacts:
     as_of = view.as_of
     item = line.item
@@ -204,7 +212,8 @@ def line_facts(
     for src, dst in copies.items():
         if item.values.get(src) is not None:
             values[dst] = item.values[src]
-    _item_ccl_facts(view, item_facts_of(line), values, line)
+    evaluator = items or _Evaluator(view)
+    _item_ccl_facts(view, evaluator, item_facts or item_facts_of(line), values, line)
     return LineFacts(values, lacking)
 
 
@@ -212,9 +221,10 @@ def item_facts_of(line: Line) -> Facts:
     return _with_kind(line.item)
 
 
-def _item_ccl_facts(view: RulebookView, facts: Facts, values: dict[str, Any], line: Line) -> None:
+def _item_ccl_facts(
+    view: RulebookView, evaluator: _Evaluator, facts: Facts, values: dict[str, Any], line: Line
+) -> None:
     """item_on_ccl, item_category3_bcde and item_eccn_bases from the item's US classification."""
-    evaluator = _Evaluator(view)
     met: list[str] = []
     undetermined = False
     for in_force in view.for_kind(line.item.kind):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -162,7 +162,7 @@ class Determination:
     rulebook_version: str
     engine_version: str
     list_snapshots: list[dict[str, Any]]
-    inputs: dict[str, Any]
+    inputs: Mapping[str, Any]
     verdicts: list[Verdict]
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,7 +172,7 @@ class Determination:
             "engine_version": self.engine_version,
             "list_snapshots": self.list_snapshots,
             "verdicts": [v.to_dict() for v in self.verdicts],
-            "inputs": self.inputs,
+            "inputs": jsonable(self.inputs),
         }
 
     def verdict_for(self, jurisdiction: str) -> Verdict | None:
@@ -180,3 +180,14 @@ class Determination:
             if verdict.jurisdiction == jurisdiction:
                 return verdict
         return None
+
+
+def jsonable(value: Any) -> Any:
+    """Inputs as JSON values (YAML dates become ISO strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

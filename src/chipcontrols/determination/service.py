@@ -16,15 +16,21 @@ from chipcontrols.determination.transaction import Transaction, as_of_default, p
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 
+_STARTS: dict[str, dt.date | None] = {}
+
 
 def us_rules_start(rulebook: Rulebook) -> dt.date | None:
+    """The first date of the US licence procedures in this rulebook (cached per version)."""
+    if rulebook.version in _STARTS:
+        return _STARTS[rulebook.version]
     dates = [
         v.effective
         for e in rulebook.entries.values()
         if e.jurisdiction == "US" and "shipment" in e.applies_to
         for v in e.versions
     ]
-    return min(dates) if dates else None
+    start = _STARTS[rulebook.version] = min(dates) if dates else None
+    return start
 
 
 def determine(
@@ -96,7 +102,7 @@ def determine(
         rulebook_version=rulebook.version,
         engine_version=__version__,
         list_snapshots=snapshots,
-        inputs=_jsonable(dict(txn.raw)),
+        inputs=txn.raw,
         verdicts=verdicts,
     )
 
@@ -113,13 +119,3 @@ def _default_checker() -> PartyChecker:
     if checker is None:
         checker = _CHECKERS[home] = PartyChecker()
     return checker
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

@@ -254,49 +254,97 @@ StatusResolver = Callable[[str, "Facts"], "Status | None"]
 
 def status_of(node: Node, facts: Facts, resolve: StatusResolver) -> Status:
     """The outcome of `evaluate` without building the explanation (hot paths: determination,
-    batches). Same short-circuit and Kleene rules; property-tested against `evaluate`."""
+    batches). Same short-circuit and Kleene rules; property-tested against `evaluate`.
+
+    Each tree is compiled once into nested closures (cached by node identity; law trees are
+    immutable and live as long as their rulebook)."""
+    return _compiled(node)(facts, resolve)
+
+
+_Compiled = Callable[[Facts, StatusResolver], Status]
+_COMPILED: dict[int, tuple[Node, _Compiled]] = {}
+_MET, _NOT_MET, _UNDET = Status.MET, Status.NOT_MET, Status.UNDETERMINED
+
+
+def _compiled(node: Node) -> _Compiled:
+    found = _COMPILED.get(id(node))
+    if found is not None and found[0] is node:
+        return found[1]
+    if len(_COMPILED) > 200_000:
+        _COMPILED.clear()
+    func = _compile(node)
+    _COMPILED[id(node)] = (node, func)
+    return func
+
+
+def _compile(node: Node) -> _Compiled:
     if isinstance(node, Compare):
-        value = facts.values.get(node.param)
-        if value is None:
-            return Status.UNDETERMINED
+        param, target = node.param, node.value
         if node.op == "in":
-            ok = value in node.value
+
+            def test(value: Any) -> bool:
+                return value in target
         elif node.op == "contains":
-            ok = node.value in value
+
+            def test(value: Any) -> bool:
+                return target in value
         else:
-            ok = _OPS[node.op](value, node.value)
-        return Status.MET if ok else Status.NOT_MET
-    if isinstance(node, AllOf):
-        seen_undetermined = False
-        for child in node.items:
-            status = status_of(child, facts, resolve)
-            if status is Status.NOT_MET:
-                return Status.NOT_MET
-            if status is Status.UNDETERMINED:
-                seen_undetermined = True
-        return Status.UNDETERMINED if seen_undetermined else Status.MET
-    if isinstance(node, AnyOf):
-        seen_undetermined = False
-        for child in node.items:
-            status = status_of(child, facts, resolve)
-            if status is Status.MET:
-                return Status.MET
-            if status is Status.UNDETERMINED:
-                seen_undetermined = True
-        return Status.UNDETERMINED if seen_undetermined else Status.NOT_MET
+            op = _OPS[node.op]
+
+            def test(value: Any) -> bool:
+                return op(value, target)
+
+        def compare(facts: Facts, resolve: StatusResolver) -> Status:
+            value = facts.values.get(param)
+            if value is None:
+                return _UNDET
+            return _MET if test(value) else _NOT_MET
+
+        return compare
+    if isinstance(node, AllOf | AnyOf):
+        parts = tuple(_compile(c) for c in node.items)
+        decisive, other = (_NOT_MET, _MET) if isinstance(node, AllOf) else (_MET, _NOT_MET)
+
+        def combine(facts: Facts, resolve: StatusResolver) -> Status:
+            undetermined = False
+            for part in parts:
+                status = part(facts, resolve)
+                if status is decisive:
+                    return decisive
+                if status is _UNDET:
+                    undetermined = True
+            return _UNDET if undetermined else other
+
+        return combine
     if isinstance(node, Not):
-        return negate(status_of(node.item, facts, resolve))
+        inner = _compile(node.item)
+
+        def negated(facts: Facts, resolve: StatusResolver) -> Status:
+            status = inner(facts, resolve)
+            return _UNDET if status is _UNDET else (_NOT_MET if status is _MET else _MET)
+
+        return negated
     if isinstance(node, Ref):
-        found = resolve(node.entry_id, facts)
-        return Status.NOT_MET if found is None else found
+        entry_id = node.entry_id
+
+        def ref(facts: Facts, resolve: StatusResolver) -> Status:
+            found = resolve(entry_id, facts)
+            return _NOT_MET if found is None else found
+
+        return ref
     if isinstance(node, ContainsEntry):
-        if not facts.components:
-            return Status.UNDETERMINED
-        statuses = []
-        for component in facts.components:
-            found = resolve(node.entry_id, component)
-            statuses.append(Status.NOT_MET if found is None else found)
-        return any_of(statuses)
+        target_id = node.entry_id
+
+        def contains(facts: Facts, resolve: StatusResolver) -> Status:
+            if not facts.components:
+                return _UNDET
+            statuses = []
+            for component in facts.components:
+                found = resolve(target_id, component)
+                statuses.append(_NOT_MET if found is None else found)
+            return any_of(statuses)
+
+        return contains
     if isinstance(node, NotFormalised):
-        return Status.UNDETERMINED
+        return lambda facts, resolve: _UNDET
     raise TypeError(node)

@@ -205,6 +205,8 @@ class RulebookView:
     def __init__(self, rulebook: Rulebook, as_of: dt.date) -> None:
         self.rulebook = rulebook
         self.as_of = as_of
+        self._by_kind: dict[str, list[InForce]] = {}
+        self._expanded: dict[str, list[str]] = {}
         self.in_force: dict[str, InForce] = {}
         for entry in rulebook.entries.values():
             version = entry.version_at(as_of)
@@ -212,17 +214,27 @@ class RulebookView:
                 self.in_force[entry.id] = InForce(entry, version)
 
     def for_kind(self, kind: str) -> list[InForce]:
-        return [f for f in self.in_force.values() if kind in f.entry.applies_to]
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [
+                f for f in self.in_force.values() if kind in f.entry.applies_to
+            ]
+        return found
 
     def get(self, entry_id: str) -> InForce | None:
         return self.in_force.get(entry_id)
 
     def expand(self, entry_id: str) -> list[str]:
         """Entry ids in force that a reference names: one id, or all under 'prefix.*'."""
-        if entry_id.endswith(".*"):
-            prefix = entry_id[:-1]
-            return sorted(e for e in self.in_force if e.startswith(prefix))
-        return [entry_id] if entry_id in self.in_force else []
+        found = self._expanded.get(entry_id)
+        if found is None:
+            if entry_id.endswith(".*"):
+                prefix = entry_id[:-1]
+                found = sorted(e for e in self.in_force if e.startswith(prefix))
+            else:
+                found = [entry_id] if entry_id in self.in_force else []
+            self._expanded[entry_id] = found
+        return found
 
 
 # ------------------------------------------------------------------ loading
