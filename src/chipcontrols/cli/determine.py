@@ -77,6 +77,8 @@ def render(result: Determination, *, trace: bool = False) -> None:
         for reason in verdict.reasons:
             console.print(f"  - {reason.text}", markup=False)
             console.print(f"    [{reason.citation}]", markup=False)
+            if reason.note:
+                console.print(f"    note: {reason.note}", style="dim", markup=False)
         for question in verdict.questions:
             console.print(f"  ? {question.text}  (field: {question.field})", markup=False)
         if len(verdict.lines) > 1:

@@ -87,6 +87,16 @@ def _rules(view: RulebookView, step: str) -> list[InForce]:
     return found
 
 
+def _note(version: Version, not_enforced: str | None) -> str | None:
+    """The version's own note, and why a later version was not applied."""
+    parts = [
+        p
+        for p in (version.notes, not_enforced and f"Later version not enforced: {not_enforced}")
+        if p
+    ]
+    return " ".join(parts) or None
+
+
 class EarProcedure:
     def __init__(
         self,
@@ -187,7 +197,7 @@ class EarProcedure:
                             f'{in_force.entry.entry} ({in_force.entry.title}): "{version.text}"',
                             version.effect.review_policy,
                             version.source.url,
-                            version.notes,
+                            _note(version, evaluator.applied(in_force)[1]),
                         )
                     )
                     node.outcome = "licence required"
