@@ -18,7 +18,9 @@ from tests.servicekit import LISTED
 RECORD_URL = re.compile(r"/records/(rec-[0-9a-f]{16})$")
 
 
-def check_transaction(page: Any, *, end_user: str = LISTED, name: str = "Prototype accelerator") -> str:
+def check_transaction(
+    page: Any, *, end_user: str = LISTED, name: str = "Prototype accelerator"
+) -> str:
     page.click("text=Check a transaction")
     page.select_option("select[name=kind]", "integrated_circuit")
     page.fill("input[name=item_name]", name)
@@ -34,7 +36,9 @@ def check_transaction(page: Any, *, end_user: str = LISTED, name: str = "Prototy
     return found.group(1)
 
 
-def test_check_answer_the_missing_facts_replay_in_the_page_and_from_the_cli(page: Any, server: Server) -> None:
+def test_check_answer_the_missing_facts_replay_in_the_page_and_from_the_cli(
+    page: Any, server: Server
+) -> None:
     sign_in(page, server, "/check")
     assert page.url.endswith("/check")
     first = check_transaction(page)
@@ -58,16 +62,25 @@ def test_check_answer_the_missing_facts_replay_in_the_page_and_from_the_cli(page
     page.goto(f"/records/{second}/print")
     printed = page.inner_text("body")
     assert second in printed and f"chipcontrols replay {second}" in printed
-    assert page.evaluate("getComputedStyle(document.querySelector('button.no-print')).display") != "none"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('button.no-print')).display")
+        != "none"
+    )
     page.emulate_media(media="print")
-    assert page.evaluate("getComputedStyle(document.querySelector('button.no-print')).display") == "none"
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('button.no-print')).display")
+        == "none"
+    )
     page.emulate_media(media="screen")
 
     env = {**os.environ, "CHIPCONTROLS_HOME": str(server.home)}
     env.pop("CHIPCONTROLS_DATABASE_URL", None)
     done = subprocess.run(
         [str(Path(sys.executable).parent / "chipcontrols"), "replay", second],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "MATCHES" in done.stdout and second in done.stdout
@@ -140,7 +153,7 @@ def test_the_audit_page_shows_an_intact_chain_then_tampering(page: Any, server: 
 
 def test_hostile_text_is_shown_never_run(page: Any, server: Server) -> None:
     sign_in(page, server)
-    attack = "<img src=x onerror=\"window.__xss=1\">"
+    attack = '<img src=x onerror="window.__xss=1">'
     check_transaction(page, end_user=attack, name="<script>window.__xss=2</script>")
     assert page.evaluate("window.__xss === undefined")
     assert attack in page.inner_text("main")

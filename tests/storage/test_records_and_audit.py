@@ -62,7 +62,12 @@ def test_first_start_creates_one_admin_and_only_then(svc: Services) -> None:
 def test_every_answer_is_recorded_audited_and_replays(svc: Services) -> None:
     made = [
         svc.run("classification", {"item": H100}, as_of="2024-01-01", actor="user:a"),
-        svc.run("screening", {"parties": [{"name": LISTED, "country": "CN"}]}, as_of="2024-01-01", actor="user:a"),
+        svc.run(
+            "screening",
+            {"parties": [{"name": LISTED, "country": "CN"}]},
+            as_of="2024-01-01",
+            actor="user:a",
+        ),
         svc.run("check", {"transaction": transaction()}, as_of="2024-06-01", actor="user:a"),
     ]
     if "determination" in svc.operations():
@@ -102,22 +107,45 @@ def test_bad_input_stores_nothing(svc: Services) -> None:
 
 
 def _judge_first_hit(svc: Services) -> dict[str, Any]:
-    svc.run("screening", {"parties": [{"name": LISTED, "country": "CN"}]}, as_of="2024-01-01", actor="user:a")
+    svc.run(
+        "screening",
+        {"parties": [{"name": LISTED, "country": "CN"}]},
+        as_of="2024-01-01",
+        actor="user:a",
+    )
     queue = svc.review_queue()["hits"]
     assert queue, "a listed name must produce a hit to review"
-    return svc.judge_hit(queue[0]["hit_id"], decision="confirmed", reason="same company", principal=admin(svc))
+    return svc.judge_hit(
+        queue[0]["hit_id"], decision="confirmed", reason="same company", principal=admin(svc)
+    )
 
 
 def test_judgements_leave_the_queue_and_do_not_change_old_answers(svc: Services) -> None:
-    first = svc.run("screening", {"parties": [{"name": LISTED, "country": "CN"}]}, as_of="2024-01-01", actor="user:a")
+    first = svc.run(
+        "screening",
+        {"parties": [{"name": LISTED, "country": "CN"}]},
+        as_of="2024-01-01",
+        actor="user:a",
+    )
     hits = svc.review_queue()["hits"]
-    judgement = svc.judge_hit(hits[0]["hit_id"], decision="cleared", reason="different entity", principal=admin(svc))
+    judgement = svc.judge_hit(
+        hits[0]["hit_id"], decision="cleared", reason="different entity", principal=admin(svc)
+    )
     assert judgement["decision"] == "cleared" and judgement["author"] == "admin"
     assert all(h["entry_id"] != judgement["entry_id"] for h in svc.review_queue()["hits"])
     # the first answer was made before the judgement: its replay still shows none
     assert svc.replay(first["id"])["matches"]
-    later = svc.run("screening", {"parties": [{"name": LISTED, "country": "CN"}]}, as_of="2024-01-01", actor="user:a")
-    shown = [h["judgement"] for h in later["result"]["results"][0]["hits"] if h["entry_id"] == judgement["entry_id"]]
+    later = svc.run(
+        "screening",
+        {"parties": [{"name": LISTED, "country": "CN"}]},
+        as_of="2024-01-01",
+        actor="user:a",
+    )
+    shown = [
+        h["judgement"]
+        for h in later["result"]["results"][0]["hits"]
+        if h["entry_id"] == judgement["entry_id"]
+    ]
     assert shown and shown[0]["decision"] == "cleared"
     assert svc.replay(later["id"])["matches"]
     with pytest.raises(InputError):
@@ -159,7 +187,9 @@ def test_verify_catches_an_edited_entry_with_its_hash_recomputed(logged: Service
         row = s.get(AuditRow, seq)
         assert row is not None
         row.payload = row.payload.replace('"kind"', '"kind_"')
-        row.hash = entry_hash(row.seq, row.at, row.actor, row.action, row.subject, row.payload, row.prev_hash)
+        row.hash = entry_hash(
+            row.seq, row.at, row.actor, row.action, row.subject, row.payload, row.prev_hash
+        )
     found = problems(logged)
     assert "edited" not in found and "broken_link" in found
 
@@ -204,7 +234,9 @@ def test_verify_checks_a_published_head(logged: Services) -> None:
 
 def test_verify_catches_an_edited_record_and_judgement(logged: Services) -> None:
     with logged.db.write() as s:
-        rec = s.execute(select(RecordRow).where(RecordRow.kind == "classification")).scalars().first()
+        rec = (
+            s.execute(select(RecordRow).where(RecordRow.kind == "classification")).scalars().first()
+        )
         assert rec is not None
         rec.result = rec.result.replace('"met"', '"not_met"')
     assert "record_edited" in problems(logged)
@@ -218,7 +250,9 @@ def test_verify_catches_an_edited_judgement(logged: Services) -> None:
 
 def test_verify_catches_a_deleted_record(logged: Services) -> None:
     with logged.db.write() as s:
-        rec = s.execute(select(RecordRow).where(RecordRow.kind == "classification")).scalars().first()
+        rec = (
+            s.execute(select(RecordRow).where(RecordRow.kind == "classification")).scalars().first()
+        )
         assert rec is not None
         s.execute(text("DELETE FROM records WHERE id = :id"), {"id": rec.id})
     assert "subject_deleted" in problems(logged)
@@ -230,7 +264,12 @@ def test_concurrent_writers_keep_one_chain(svc: Services) -> None:
     def work(n: int) -> None:
         try:
             for i in range(4):
-                svc.run("classification", {"item": {**H100, "tpp": 1000 + 10 * n + i}}, as_of="2024-01-01", actor=f"user:w{n}")
+                svc.run(
+                    "classification",
+                    {"item": {**H100, "tpp": 1000 + 10 * n + i}},
+                    as_of="2024-01-01",
+                    actor=f"user:w{n}",
+                )
         except BaseException as exc:  # reported below
             errors.append(exc)
 

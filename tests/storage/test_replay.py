@@ -57,7 +57,9 @@ def test_replay_uses_the_archived_law_of_the_record(svc: Services, tmp_path: Pat
     assert svc.audit_verify()["ok"]
 
 
-def test_replay_reads_a_snapshot_from_the_database_when_its_file_is_gone(svc: Services, tmp_path: Path) -> None:
+def test_replay_reads_a_snapshot_from_the_database_when_its_file_is_gone(
+    svc: Services, tmp_path: Path
+) -> None:
     source = tmp_path / "extra.jsonl"
     source.write_text(
         json.dumps(

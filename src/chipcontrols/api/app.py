@@ -23,7 +23,7 @@ def create_app(svc: Services, *, web: bool = True) -> FastAPI:
             '{"error": {"code", "message", "loc", "ctx"}}.'
         ),
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.services = svc

@@ -60,7 +60,8 @@ def _serve(host: str | None, port: int | None) -> None:
         )
     shown = "localhost" if host in ("127.0.0.1", "localhost") else host
     console.print(
-        f"Web UI: http://{shown}:{port}/   API: http://{shown}:{port}/v1/docs", markup=False
+        f"Web UI: http://{shown}:{port}/   API: http://{shown}:{port}/v1/openapi.json",
+        markup=False,
     )
     uvicorn.run(create_app(svc), host=host, port=port, log_level="warning", server_header=False)
 

@@ -16,7 +16,7 @@ from chipcontrols.determination.facts import (
     item_facts_of,
     line_facts,
 )
-from chipcontrols.determination.parties import ListedParty
+from chipcontrols.determination.parties import ListedParty, OwnedParty
 from chipcontrols.determination.questions import question_for
 from chipcontrols.determination.record import (
     POLICY_SEVERITY,
@@ -104,11 +104,13 @@ class EarProcedure:
         view: RulebookView,
         txn: Transaction,
         listed: list[ListedParty] | None,
+        owned: list[OwnedParty] | None = None,
     ) -> None:
         self.rulebook = rulebook
         self.view = view
         self.txn = txn
         self.listed = listed
+        self.owned = owned or []
 
     # ------------------------------------------------------------------ helpers
 
@@ -388,6 +390,39 @@ class EarProcedure:
                     )
                 )
                 node.outcome = "undetermined"
+        for owned in self.owned:
+            child = TraceNode(
+                f"ownership of {owned.party.name!r}",
+                owned.citation,
+                owned.status,
+                detail=f"{owned.owned_percent:g}% owned by listed parties",
+            )
+            node.children.append(child)
+            if owned.status == "applies":
+                result.requirements.append(
+                    Requirement(
+                        "us.ear.744.affiliates_rule",
+                        "end_user",
+                        owned.citation,
+                        f"{owned.party.name} is owned {owned.owned_percent:g}% (50% or more) by "
+                        f"listed parties: the affiliates rule applies their Entity List licence "
+                        f'requirements ("{owned.text}")',
+                        "as_listed",
+                    )
+                )
+                node.outcome = "licence required"
+            elif owned.status == "undetermined":
+                for text in owned.questions or ["What share of the party do listed owners hold?"]:
+                    result.questions.append(
+                        Question(
+                            f"ownership:{owned.party.name}",
+                            text,
+                            "parties[].owners",
+                            "us.ear.744.affiliates_rule",
+                        )
+                    )
+                if node.outcome == "no listed party":
+                    node.outcome = "undetermined"
         return node
 
     def _embargo_step(self, result: LineResult) -> TraceNode:

@@ -44,6 +44,31 @@ class ListedParty:
         }
 
 
+@dataclass
+class OwnedParty:
+    """A party reached by the Entity List affiliates rule through its declared owners."""
+
+    party: Party
+    status: str  # applies | undetermined | suspended | not_in_force | does_not_apply
+    owned_percent: float
+    listed_owners: list[Any]
+    citation: str
+    text: str
+    questions: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "party": self.party.name,
+            "status": self.status,
+            "owned_percent": self.owned_percent,
+            "listed_owners": self.listed_owners,
+            "citation": self.citation,
+        }
+
+
+AFFILIATES_RULE = "us.ear.744.affiliates_rule"
+
+
 class PartyChecker:
     """Screens parties against the active list snapshots' Entity List entries on a date."""
 
@@ -93,6 +118,33 @@ class PartyChecker:
                             )
                         )
         return found
+
+    def ownership(self, parties: list[Party], as_of: dt.date) -> list[OwnedParty]:
+        """The affiliates rule (15 CFR 744.11, 90 FR 47212) for parties that declare owners."""
+        from chipcontrols.screening.service import Party as ScreenParty
+
+        out: list[OwnedParty] = []
+        for party in parties:
+            if not party.owners:
+                continue
+            query = ScreenParty(name=party.name, country=party.country, owners=party.owners)
+            report = self.service.screen([query], as_of=as_of, limit=5)
+            for rule in report["results"][0].get("ownership", []):
+                if rule["rule_id"] != AFFILIATES_RULE:
+                    continue
+                version = rule.get("version") or {}
+                out.append(
+                    OwnedParty(
+                        party=party,
+                        status=rule["status"],
+                        owned_percent=rule["owned_percent"],
+                        listed_owners=rule["listed_owners"],
+                        citation=version.get("citation") or "15 CFR 744.11 (affiliates rule)",
+                        text=version.get("text") or rule["title"],
+                        questions=[str(q) for q in rule.get("questions", [])],
+                    )
+                )
+        return out
 
 
 def party_key(party: Party) -> str:

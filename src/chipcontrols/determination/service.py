@@ -55,6 +55,7 @@ def determine(
     view = rulebook.at(day)
     checker = parties or (_default_checker() if screen else None)
     listed = checker.check(txn.parties, day) if checker is not None else None
+    owned = checker.ownership(txn.parties, day) if checker is not None else None
     snapshots = checker.snapshots() if checker is not None else []
 
     verdicts: list[Verdict] = []
@@ -76,7 +77,7 @@ def determine(
             )
         )
     else:
-        procedure = EarProcedure(rulebook, view, txn, listed)
+        procedure = EarProcedure(rulebook, view, txn, listed, owned)
         results = [procedure.run_line(i, line) for i, line in enumerate(txn.lines)]
         us = combine("US", results, SCOPE_NOTE)
         if listed is None:

@@ -13,6 +13,7 @@ from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.errors import InputError
 from chipcontrols.model.items import Item, parse_item
 from chipcontrols.rulebook.rulebook import Rulebook
+from chipcontrols.screening.ownership import parse_owners
 
 ROLES = ("exporter", "purchaser", "intermediate_consignee", "ultimate_consignee", "end_user")
 TRANSFERS = ("export", "reexport", "in_country", "deemed_export", "deemed_reexport")
@@ -53,6 +54,7 @@ _LINE_KEYS = {
     "notes",
 }
 _PARTY_KEYS = {
+    "owners",
     "role",
     "name",
     "country",
@@ -91,6 +93,7 @@ class Party:
     ultimate_parent_country: str | None = None
     address: str | None = None
     aliases: tuple[str, ...] = ()
+    owners: list[Any] = field(default_factory=list)  # screening OwnerNode trees
 
 
 @dataclass
@@ -298,6 +301,7 @@ def _parse_party(raw: Any, *, loc: str) -> Party:
         else country_code(raw["ultimate_parent_country"], loc=f"{loc}.ultimate_parent_country"),
         address=raw.get("address"),
         aliases=tuple(aliases),
+        owners=parse_owners(raw.get("owners"), loc=f"{loc}.owners"),
     )
 
 

@@ -38,9 +38,10 @@ from chipcontrols.screening.names.normalise import NormName, normalise
 VERSION = "name-v1"
 THRESHOLD = 0.80
 CUTOFF = 0.60
-MAX_CANDIDATES = 25
-_MIN_BOUND = 0.3  # blocking bound below which a name cannot reach the cutoff
+MAX_CANDIDATES = 20
+_MIN_BOUND = 0.35  # blocking bound below which a name cannot reach the cutoff
 TOKEN_MIN_SIM = 0.7
+_SLACK = 1 - TOKEN_MIN_SIM
 _W_ALIGN = 0.75
 _NUMBER_PENALTY = 0.15
 _COUNTRY_MATCH = 0.02
@@ -186,6 +187,10 @@ class Matcher:
         self.n_numbers = [
             frozenset(t for t in n.norm.tokens if any(c.isdigit() for c in t)) for n in self.names
         ]
+        self.n_fuzzy = [
+            tuple((j, len(t)) for j, t in enumerate(toks) if len(t) >= 4 and t.isalpha())
+            for toks in self.n_tokens
+        ]
         self.n_positions: list[dict[str, tuple[int, ...]]] = []
         for toks in self.n_tokens:
             pos: dict[str, list[int]] = defaultdict(list)
@@ -312,22 +317,16 @@ class Matcher:
                 loose.append(i)
         if loose and len(used) < len(etoks):
             cells = []
+            fuzzy = self.n_fuzzy[ni]  # (index, length) of the listed words that may pair loosely
             for i in loose:
                 t = qtokens[i]
                 lt = len(t)
                 if lt < 4 or not t.isalpha():
                     continue
-                for j, e in enumerate(etoks):
-                    if j in used:
+                for j, le in fuzzy:
+                    if j in used or abs(le - lt) > _SLACK * (le if le > lt else lt):
                         continue
-                    le = len(e)
-                    if (
-                        le < 4
-                        or abs(le - lt) > (1 - TOKEN_MIN_SIM) * max(le, lt)
-                        or not e.isalpha()
-                    ):
-                        continue
-                    sim = OSA.normalized_similarity(t, e, score_cutoff=TOKEN_MIN_SIM)
+                    sim = OSA.normalized_similarity(t, etoks[j], score_cutoff=TOKEN_MIN_SIM)
                     if sim:
                         cells.append((sim, i, j))
             cells.sort(reverse=True)

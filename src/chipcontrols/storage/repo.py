@@ -198,7 +198,9 @@ def review_queue(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
         .scalar_subquery()
     )
     rows = session.execute(
-        select(HitRow).where(HitRow.id.in_(latest)).order_by(HitRow.id.desc())
+        select(HitRow)
+        .where(HitRow.id.in_(latest))
+        .order_by(HitRow.created_at.desc(), HitRow.score.desc(), HitRow.id)
     ).scalars()
     queue = []
     for hit in rows:

@@ -10,7 +10,12 @@ from typing import Any
 from chipcontrols.errors import InputError
 
 COUNTRY = re.compile(r"^[A-Za-z]{2}$")
-END_USES = ("datacenter", "supercomputer", "advanced_node_ic_production", "military")
+try:  # the determination module's vocabulary, when it is installed
+    from chipcontrols.determination.transaction import END_USES as _KNOWN
+
+    END_USES: tuple[str, ...] = tuple(_KNOWN)
+except ImportError:
+    END_USES = ("datacenter", "supercomputer", "advanced_node_ic_production", "military")
 _PATH = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 

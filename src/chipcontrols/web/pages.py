@@ -427,7 +427,7 @@ def mount(app: FastAPI) -> Any:
         who = getattr(request.state, "principal", None)
         return templates.TemplateResponse(
             request,
-            "error.html",
+            "_error.html" if request.headers.get("hx-request") else "error.html",
             {
                 "data": body,
                 "error": body["error"],

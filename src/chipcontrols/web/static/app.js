@@ -1,0 +1,8 @@
+// Show the message of a failed htmx request (the server sends the error as a fragment).
+document.addEventListener("htmx:responseError", function (event) {
+  var flash = document.getElementById("flash");
+  if (flash) {
+    flash.innerHTML = event.detail.xhr.responseText;
+    flash.scrollIntoView({ block: "nearest" });
+  }
+});
