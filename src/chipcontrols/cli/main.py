@@ -37,6 +37,7 @@ def _mount_optional() -> None:
         "chipcontrols.cli.determine",
         "chipcontrols.cli.assess",
         "chipcontrols.cli.service",
+        "chipcontrols.cli.analysis",
     ):
         try:
             module = importlib.import_module(module_name)

@@ -164,6 +164,7 @@ class Determination:
     list_snapshots: list[dict[str, Any]]
     inputs: Mapping[str, Any]
     verdicts: list[Verdict]
+    screening: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,6 +173,7 @@ class Determination:
             "engine_version": self.engine_version,
             "list_snapshots": self.list_snapshots,
             "verdicts": [v.to_dict() for v in self.verdicts],
+            "screening": self.screening,
             "inputs": jsonable(self.inputs),
         }
 

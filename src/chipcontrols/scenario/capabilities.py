@@ -56,7 +56,9 @@ _KEYS = {
 _BAND_KEYS = {"min", "max", "above", "below"}
 # Parameters other parameters are computed from: a band on one of them would leave the
 # derived value (which the law reads) unsampled.
-_DERIVATION_INPUTS = {"throughput"} | {i for inputs, _ in FRAME_DERIVATIONS.values() for i in inputs}
+_DERIVATION_INPUTS = {"throughput"} | {
+    i for inputs, _ in FRAME_DERIVATIONS.values() for i in inputs
+}
 
 
 @dataclass(frozen=True)
@@ -234,8 +236,7 @@ class Vocabulary:
         close = [c for c in self._by_id if capability_id.lower() in c]
         hint = f"; did you mean {', '.join(sorted(close)[:5])}?" if close else ""
         raise NotFoundError(
-            f"unknown capability {capability_id!r}{hint} (capabilities: "
-            f"{', '.join(self._by_id)})",
+            f"unknown capability {capability_id!r}{hint} (capabilities: {', '.join(self._by_id)})",
             loc=loc,
         )
 
@@ -270,7 +271,9 @@ def _citation(raw: Any, loc: str) -> Citation:
         raise _fail("expected a mapping {citation, url, confidence}", loc)
     extra = set(raw) - {"citation", "url", "confidence"}
     if extra:
-        raise _fail(f"unknown key(s) {sorted(map(str, extra))}; allowed: citation, url, confidence", loc)
+        raise _fail(
+            f"unknown key(s) {sorted(map(str, extra))}; allowed: citation, url, confidence", loc
+        )
     confidence = raw.get("confidence")
     if confidence is not None and confidence not in ("high", "medium", "low"):
         raise _fail(f"{confidence!r} is not one of high, medium, low", f"{loc}.confidence")
@@ -297,7 +300,9 @@ def _band(param: str, raw: Any, rulebook: Rulebook, kind: str, loc: str) -> Band
         raise _fail("a band is a mapping with min/max (inclusive) or above/below (exclusive)", loc)
     extra = set(raw) - _BAND_KEYS
     if extra:
-        raise _fail(f"unknown key(s) {sorted(map(str, extra))}; allowed: above, below, max, min", loc)
+        raise _fail(
+            f"unknown key(s) {sorted(map(str, extra))}; allowed: above, below, max, min", loc
+        )
     for key, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _fail("band bounds are plain numbers in the parameter's unit", f"{loc}.{key}")
@@ -314,9 +319,13 @@ def _band(param: str, raw: Any, rulebook: Rulebook, kind: str, loc: str) -> Band
         None if high is None else float(high),
         "below" not in raw,
     )
-    if band.low is not None and band.high is not None and (
-        band.low > band.high
-        or (band.low == band.high and not (band.low_inclusive and band.high_inclusive))
+    if (
+        band.low is not None
+        and band.high is not None
+        and (
+            band.low > band.high
+            or (band.low == band.high and not (band.low_inclusive and band.high_inclusive))
+        )
     ):
         raise _fail(f"the band {band.describe()} is empty", loc)
     return band
@@ -364,7 +373,10 @@ def parse_capabilities(
             raise _fail("a capability is a mapping", loc)
         extra = set(body) - _KEYS
         if extra:
-            raise _fail(f"unknown key(s) {sorted(map(str, extra))}; allowed: {', '.join(sorted(_KEYS))}", loc)
+            raise _fail(
+                f"unknown key(s) {sorted(map(str, extra))}; allowed: {', '.join(sorted(_KEYS))}",
+                loc,
+            )
         cap_id = body.get("id")
         if not isinstance(cap_id, str) or not _ID.match(cap_id):
             raise _fail("'id' must match [a-z][a-z0-9_]*", f"{loc}.id")
@@ -380,7 +392,9 @@ def parse_capabilities(
                 if body.get(key) is not None:
                     raise _fail(f"'{key}' needs the capability's 'kind'", f"{loc}.{key}")
             if body.get("notes") is None:
-                raise _fail("a capability without a kind says in 'notes' why it is not modelled", loc)
+                raise _fail(
+                    "a capability without a kind says in 'notes' why it is not modelled", loc
+                )
         select: Node | None = None
         if body.get("select") is not None:
             assert kind is not None
@@ -397,7 +411,8 @@ def parse_capabilities(
             product = catalog.get(_text(ref["product"], f"{here}.product"), loc=f"{here}.product")
             if product.item.get("kind") != kind:
                 raise _fail(
-                    f"{product.name} is a {product.item.get('kind')}, not a {kind}", f"{here}.product"
+                    f"{product.name} is a {product.item.get('kind')}, not a {kind}",
+                    f"{here}.product",
                 )
             named.append(product)
         if body.get("products") is not None and not isinstance(body["products"], list):
@@ -413,7 +428,9 @@ def parse_capabilities(
             assert kind is not None
             bands.append(_band(str(param), spec, rulebook, kind, f"{loc}.bands.{param}"))
         band_source = (
-            None if body.get("band_source") is None else _citation(body["band_source"], f"{loc}.band_source")
+            None
+            if body.get("band_source") is None
+            else _citation(body["band_source"], f"{loc}.band_source")
         )
         if bands and band_source is None:
             raise _fail("bands need a 'band_source'", loc)
@@ -516,9 +533,11 @@ def thresholds(rulebook: Rulebook, param: str) -> tuple[float, ...]:
                         continue
                     candidates = node.value if node.op == "in" else (node.value,)
                     for value in candidates:
-                        if (node.op in COMPARISONS or node.op == "in") and isinstance(
-                            value, int | float
-                        ) and not isinstance(value, bool):
+                        if (
+                            (node.op in COMPARISONS or node.op == "in")
+                            and isinstance(value, int | float)
+                            and not isinstance(value, bool)
+                        ):
                             values.add(float(value))
         found = _THRESHOLDS[key] = tuple(sorted(values))
     return found

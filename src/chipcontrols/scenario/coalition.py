@@ -109,7 +109,9 @@ ALL_SUPPLIERS = ("US", "NL", "JP", "EU", "GB")
 DEFAULT_END_USES = ("none_of_these",)
 
 
-def parse_suppliers(raw: Sequence[str] | str | None, *, loc: str = "--suppliers") -> tuple[str, ...]:
+def parse_suppliers(
+    raw: Sequence[str] | str | None, *, loc: str = "--suppliers"
+) -> tuple[str, ...]:
     if raw is None:
         return DEFAULT_SUPPLIERS
     items = raw.split(",") if isinstance(raw, str) else [p for r in raw for p in r.split(",")]
@@ -119,9 +121,9 @@ def parse_suppliers(raw: Sequence[str] | str | None, *, loc: str = "--suppliers"
         if not code:
             continue
         if code not in SUPPLIERS:
+            known = ", ".join(SUPPLIERS)
             raise InputError(
-                f"unknown supplier jurisdiction {item.strip()!r}; use any of {', '.join(SUPPLIERS)}",
-                loc=loc,
+                f"unknown supplier jurisdiction {item.strip()!r}; use any of {known}", loc=loc
             )
         if code not in out:
             out.append(code)
@@ -282,7 +284,9 @@ class Assumptions:
 
 def parse_assumptions(raw: Any, *, catalog: Catalog, loc: str = "assumptions") -> Assumptions:
     if not isinstance(raw, Mapping):
-        raise InputError("an assumptions file is a mapping with 'products' and/or 'makers'", loc=loc)
+        raise InputError(
+            "an assumptions file is a mapping with 'products' and/or 'makers'", loc=loc
+        )
     extra = set(raw) - {"products", "makers", "notes"}
     if extra:
         raise InputError(
@@ -316,7 +320,9 @@ def parse_assumptions(raw: Any, *, catalog: Catalog, loc: str = "assumptions") -
                     loc=here,
                 )
             if not isinstance(facts.get("source"), str) or not facts["source"].strip():
-                raise InputError("each assumption needs a 'source' saying what it rests on", loc=here)
+                raise InputError(
+                    "each assumption needs a 'source' saying what it rests on", loc=here
+                )
             checked: dict[str, Any] = {"source": facts["source"].strip()}
             if facts.get("made_in") is not None:
                 checked["made_in"] = country_code(facts["made_in"], loc=f"{here}.made_in")
@@ -647,8 +653,12 @@ class Analyst:
     def _transaction(
         self, variant: Variant, supplier: Supplier, destination: str, line: Mapping[str, Any]
     ) -> Transaction:
-        key = (repr(sorted(variant.spec.items(), key=str)), supplier.code, destination,
-               repr(sorted(line.items())))
+        key = (
+            repr(sorted(variant.spec.items(), key=str)),
+            supplier.code,
+            destination,
+            repr(sorted(line.items())),
+        )
         txn = self._txns.get(key)
         if txn is None:
             raw = {
@@ -669,7 +679,9 @@ class Analyst:
             txn = self._txns[key] = parse_transaction(raw, self.rulebook, catalog=self.catalog)
         return txn
 
-    def _classification(self, txn: Transaction, key: tuple[Any, ...], day: dt.date) -> Classification:
+    def _classification(
+        self, txn: Transaction, key: tuple[Any, ...], day: dt.date
+    ) -> Classification:
         found = self._classified.get(key)
         if found is None:
             found = self._classified[key] = classify(
@@ -690,7 +702,11 @@ class Analyst:
             return Outcome(UNDETERMINED, notes=(f"no {jurisdiction} verdict",))
         status = _FROM_VERDICT.get(verdict.verdict, UNDETERMINED)
         notes: list[str] = []
-        if jurisdiction == "US" and verdict.verdict == "no_licence_required" and _open_steps(verdict):
+        if (
+            jurisdiction == "US"
+            and verdict.verdict == "no_licence_required"
+            and _open_steps(verdict)
+        ):
             status = UNDETERMINED
             notes.append(
                 "A licence rule of the "
@@ -728,7 +744,6 @@ class Analyst:
     def _evaluate_variant(
         self,
         variant: Variant,
-        subject: str,
         made_in: str | None,
         line_facts: Mapping[str, Any],
         supplier: Supplier,
@@ -745,9 +760,7 @@ class Analyst:
             if made == "US":
                 line.pop("us_content_pct", None)
         txn = self._transaction(variant, supplier, destination, line)
-        det = determine(
-            txn, day, rulebook=self.rulebook, catalog=self.catalog, parties=_UNLISTED
-        )
+        det = determine(txn, day, rulebook=self.rulebook, catalog=self.catalog, parties=_UNLISTED)
         classification = self._classification(
             txn, (repr(sorted(variant.spec.items(), key=str)), self.epoch(day)), day
         )
@@ -771,36 +784,36 @@ class Analyst:
 
     def outcome(
         self,
-        capability: Capability,
-        product: Product | None,
+        subject: Product | Capability,
         supplier: str,
         destination: str,
         as_of: dt.date,
     ) -> ItemOutcome:
-        """A product of the capability (or, with product None, the capability as a class) in
-        one supplier column on one date."""
+        """A product (with the bands its capability states) or a capability evaluated as a
+        class, in one supplier column, on one date."""
         sup = SUPPLIERS[supplier]
         epoch = self.epoch(as_of)
-        subject = product.name if product is not None else f"capability:{capability.id}"
-        key = (subject, supplier, destination, epoch)
-        found = self._cache.get(key)
-        if found is not None:
-            return found
-        assert capability.kind is not None
-        if product is not None:
-            spec: dict[str, Any] = dict(product.spec())
-            bands, facts = self.vocabulary.band_of(product)
-            stated = dict(product.item)
-            made_in = product.maker_country
-            line_facts = self.assumptions.facts_for(product)
+        if isinstance(subject, Product):
+            name = subject.name
+            spec: dict[str, Any] = dict(subject.spec())
+            bands, facts = self.vocabulary.band_of(subject)
+            stated: Mapping[str, Any] = subject.item
+            made_in = subject.maker_country
+            line_facts = self.assumptions.facts_for(subject)
         else:
-            spec = {"kind": capability.kind, "name": capability.name}
-            bands, facts = capability.bands, capability.facts
+            assert subject.kind is not None
+            name = f"capability:{subject.id}"
+            spec = {"kind": subject.kind, "name": subject.name}
+            bands, facts = subject.bands, subject.facts
             stated = {}
             made_in = None
             line_facts = {}
+        key = (name, supplier, destination, epoch)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
         results = [
-            (v, self._evaluate_variant(v, subject, made_in, line_facts, sup, destination, epoch))
+            (v, self._evaluate_variant(v, made_in, line_facts, sup, destination, epoch))
             for v in variants(spec, bands, facts, self.rulebook, stated)
         ]
         found = self._merge(results)
@@ -878,7 +891,7 @@ class Analyst:
                 cells[code] = Cell(code, Outcome(NO_PRODUCT), makers=here)
                 continue
             if capability.is_class:
-                item = self.outcome(capability, None, code, destination, as_of)
+                item = self.outcome(capability, code, destination, as_of)
                 entries = [ProductCell(f"{capability.name} (class)", None, None, item)]
             else:
                 entries = [
@@ -886,7 +899,7 @@ class Analyst:
                         p.name,
                         p.maker,
                         p.maker_country,
-                        self.outcome(capability, p, code, destination, as_of),
+                        self.outcome(p, code, destination, as_of),
                     )
                     for p in products
                 ]
