@@ -150,7 +150,11 @@ class EarProcedure:
         name = line.item.name or line.item.product or line.item.kind
         result = LineResult(index=index, name=name, verdict="undetermined")
         footnotes = self._footnotes()
-        basis, subject, subject_trace, subject_questions = self._subject(line, footnotes)
+        items = _Evaluator(self.view)
+        item_facts = item_facts_of(line)
+        basis, subject, subject_trace, subject_questions = self._subject(
+            line, footnotes, items, item_facts
+        )
         result.trace.append(subject_trace)
         if subject is Status.NOT_MET:
             result.verdict = "not_subject"
@@ -167,8 +171,6 @@ class EarProcedure:
             return result
         if subject is Status.UNDETERMINED:
             result.questions.extend(subject_questions)
-        items = _Evaluator(self.view)
-        item_facts = item_facts_of(line)
         facts = line_facts(
             self.rulebook,
             self.view,
@@ -275,7 +277,7 @@ class EarProcedure:
         }
 
     def _subject(
-        self, line: Line, footnotes: set[str] | None
+        self, line: Line, footnotes: set[str] | None, items: _Evaluator, item_facts: Facts
     ) -> tuple[str | None, Status, TraceNode, list[Question]]:
         txn = self.txn
         node = TraceNode("subject to the EAR", "15 CFR 734.3", "")
@@ -298,9 +300,16 @@ class EarProcedure:
             )
             return None, Status.UNDETERMINED, node, [question]
         facts = line_facts(
-            self.rulebook, self.view, txn, line, subject_basis=None, footnotes=footnotes
+            self.rulebook,
+            self.view,
+            txn,
+            line,
+            subject_basis=None,
+            footnotes=footnotes,
+            items=items,
+            item_facts=item_facts,
         )
-        evaluator = ShipmentEvaluator(self.view, item_facts_of(line), Facts(facts.values))
+        evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
         statuses: list[Status] = []
         questions: list[Question] = []
         basis: str | None = None

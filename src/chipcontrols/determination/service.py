@@ -105,8 +105,7 @@ def determine(
         list_snapshots=snapshots,
         inputs=txn.raw,
         verdicts=verdicts,
-        screening=[hit.to_dict() for hit in listed or []]
-        + [own.to_dict() for own in owned or []],
+        screening=[hit.to_dict() for hit in listed or []] + [own.to_dict() for own in owned or []],
     )
 
 

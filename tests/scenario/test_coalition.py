@@ -1,0 +1,246 @@
+"""The coalition matrix: cells from the same procedures as `determine`, never 'free' where the
+law or the facts are not known, cached per law epoch."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from typing import Any
+
+import pytest
+
+from chipcontrols.catalog import load_catalog
+from chipcontrols.errors import InputError, NotFoundError
+from chipcontrols.scenario.coalition import (
+    ALL_SUPPLIERS,
+    CONDITIONS,
+    DOMESTIC,
+    FREE,
+    LICENCE,
+    NO_PRODUCT,
+    NOT_MODELLED,
+    UNDETERMINED,
+    Analyst,
+    Assumptions,
+    coalition_matrix,
+    parse_assumptions,
+    parse_end_uses,
+    parse_suppliers,
+)
+from chipcontrols.scenario.overlay import parse_scenario
+
+D = dt.date
+
+
+@cache
+def analyst() -> Analyst:
+    return Analyst()
+
+
+def cell(capability: str, supplier: str, day: dt.date, destination: str = "CN") -> Any:
+    matrix = analyst().matrix(destination, day, suppliers=ALL_SUPPLIERS, capabilities=[capability])
+    return matrix.row(capability).cells[supplier]
+
+
+def test_euv_from_the_us_before_nov_2023_is_undetermined_not_free() -> None:
+    # 3B001.f.1 is met, but its NS column 2 licence requirement is not encoded.
+    euv = cell("euv_lithography", "US", D(2023, 6, 1))
+    assert euv.status == UNDETERMINED
+    assert any("3B001.f.1" in n for p in euv.products for n in p.outcome.own.notes)
+    assert cell("euv_lithography", "US", D(2023, 11, 17)).status == LICENCE
+
+
+def test_rule_left_open_by_an_unformalised_test_is_undetermined() -> None:
+    # 3B090 (Oct 2022) is not formalised; a US export of an epitaxy tool turns on it.
+    epi = cell("si_sige_epitaxy", "US", D(2022, 12, 1))
+    assert epi.status == UNDETERMINED
+    notes = [n for p in epi.products for n in p.outcome.own.notes]
+    assert any("not formalise" in n for n in notes)
+
+
+def test_jurisdictions_without_encoded_entries_are_not_modelled() -> None:
+    assert cell("ai_accelerator_tpp_4800", "NL", D(2024, 1, 1)).status == NOT_MODELLED
+    assert cell("ai_accelerator_tpp_4800", "JP", D(2024, 1, 1)).status == NOT_MODELLED
+    assert cell("eda_gaafet", "US", D(2024, 1, 1)).status == NOT_MODELLED
+    assert cell("euv_lithography", "GB", D(2024, 6, 1)).status == NOT_MODELLED
+
+
+def test_products_count_from_their_release() -> None:
+    assert cell("ald_metal", "US", D(2024, 12, 31)).status == NO_PRODUCT
+    assert cell("ald_metal", "US", D(2025, 1, 1)).status != NO_PRODUCT
+
+
+def test_domestic_supply_is_not_an_export() -> None:
+    assert cell("arfi_dco_1_5", "JP", D(2024, 1, 1), destination="JP").status == DOMESTIC
+    # an export within the Union needs no export licence
+    assert cell("euv_lithography", "NL", D(2024, 1, 1), destination="DE").status == FREE
+
+
+def test_licence_exception_is_free_with_conditions() -> None:
+    gaming = cell("gaming_gpu_tpp_4800", "US", D(2024, 1, 1))
+    assert gaming.status == CONDITIONS
+    assert gaming.outcome.licence_exceptions == ("NAC",)
+    assert gaming.outcome.label() == "free (NAC)"
+
+
+def test_best_product_decides_and_is_named() -> None:
+    a100_class = cell("ai_accelerator_tpp_4800", "US", D(2023, 6, 1))
+    assert a100_class.status == FREE
+    assert "NVIDIA A800 SXM4 80GB" in a100_class.best
+    assert "NVIDIA H100 SXM5 80GB" not in a100_class.best
+    h100 = next(p for p in a100_class.products if p.name == "NVIDIA H100 SXM5 80GB")
+    assert h100.outcome.own.status == LICENCE
+
+
+def test_us_reach_needs_the_facts_and_uses_them() -> None:
+    unknown = cell("arfi_dco_1_5", "NL", D(2023, 8, 31))
+    assert unknown.us_reach is not None and unknown.us_reach.status == UNDETERMINED
+    assert "us_content_pct" in unknown.us_reach.questions
+    facts = parse_assumptions(
+        {
+            "products": {
+                "NXT:2000i": {
+                    "us_content_pct": 20,
+                    "us_direct_product": False,
+                    "contains_us_ic": True,
+                    "source": "test",
+                }
+            }
+        },
+        catalog=load_catalog(),
+    )
+    stated = Analyst(assumptions=facts).matrix("CN", D(2023, 8, 31), capabilities=["arfi_dco_1_5"])
+    reach = stated.row("arfi_dco_1_5").cells["NL"].us_reach
+    assert reach is not None and reach.status == FREE
+    assert reach.verdicts == (("US", "not_subject"),)
+
+
+def test_us_origin_items_are_reached_from_anywhere() -> None:
+    gb = cell("ai_accelerator_tpp_4800", "GB", D(2024, 9, 6))
+    assert gb.status == FREE  # UK law: no UK entry met by the least controlled products
+    assert gb.us_reach is not None and gb.us_reach.status == LICENCE
+    row = (
+        analyst()
+        .matrix(
+            "CN", D(2024, 9, 6), suppliers=ALL_SUPPLIERS, capabilities=["ai_accelerator_tpp_4800"]
+        )
+        .row("ai_accelerator_tpp_4800")
+    )
+    assert row.gap and row.reach_closes_gap
+
+
+def test_band_divided_by_the_law_is_undetermined() -> None:
+    scenario = parse_scenario(
+        {
+            "name": "Japan at 2.0 nm",
+            "changes": [
+                {
+                    "add_versions": {
+                        "entry": "jp.meti.goods_ordinance.art6.item17.wo",
+                        "versions": [
+                            {
+                                "effective": "2027-01-01",
+                                "source": {"citation": "Scenario"},
+                                "text": "overlay 2.0 nm or less",
+                                "condition": {
+                                    "all": [
+                                        {"param": "wavelength_nm", "op": ">=", "value": 193},
+                                        {"param": "mrf_k025_nm", "op": "<=", "value": 45},
+                                        {
+                                            "param": "dedicated_chuck_overlay_nm",
+                                            "op": "<=",
+                                            "value": 2.0,
+                                        },
+                                    ]
+                                },
+                            }
+                        ],
+                    }
+                }
+            ],
+        }
+    )
+    split = Analyst(scenario.rulebook).matrix("CN", D(2027, 2, 1), capabilities=["arfi_dco_2_4"])
+    jp = split.row("arfi_dco_2_4").cells["JP"]
+    assert jp.status == UNDETERMINED
+    assert any("divides the capability's band" in n for n in jp.outcome.notes)
+    whole = Analyst(scenario.rulebook).matrix("CN", D(2027, 2, 1), capabilities=["arfi_dco_1_5"])
+    assert whole.row("arfi_dco_1_5").cells["JP"].status == LICENCE
+
+
+def test_answers_are_cached_per_law_epoch() -> None:
+    a = Analyst()
+    assert a.epoch(D(2023, 10, 1)) == D(2023, 9, 1)
+    product = load_catalog().get("NXT:2000i")
+    first = a.outcome(product, "NL", "CN", D(2023, 9, 5))
+    assert a.outcome(product, "NL", "CN", D(2023, 11, 16)) is first
+    assert a.outcome(product, "NL", "CN", D(2023, 11, 17)) is not first
+
+
+def test_matrix_json_contract() -> None:
+    data = coalition_matrix("CN", D(2023, 8, 31)).to_dict()
+    assert {"as_of", "destination", "rulebook_version", "suppliers", "capabilities", "gaps"} <= set(
+        data
+    )
+    assert [s["code"] for s in data["suppliers"]] == ["US", "NL", "JP"]
+    row = next(c for c in data["capabilities"] if c["id"] == "arfi_dco_1_5")
+    assert row["gap"] is True and row["supplied_from"] == ["NL"]
+    assert row["cells"]["JP"]["status"] == "licence_required"
+    assert {"status", "label", "products", "makers_here"} <= set(row["cells"]["NL"])
+    assert {g["capability"] for g in data["gaps"]} >= {"arfi_dco_1_5", "arfi_dco_2_4"}
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: coalition_matrix("XX", D(2024, 1, 1)), InputError, "not an ISO 3166"),
+        (lambda: coalition_matrix("CN", D(2018, 1, 1)), InputError, "before the earliest law"),
+        (
+            lambda: coalition_matrix("CN", D(2024, 1, 1), capabilities=["warp_drive"]),
+            NotFoundError,
+            "unknown capability",
+        ),
+        (lambda: parse_suppliers("US,FR"), InputError, "unknown supplier jurisdiction 'FR'"),
+        (lambda: parse_suppliers(" , "), InputError, "at least one"),
+        (lambda: parse_end_uses(["mining"]), InputError, "unknown end use"),
+        (
+            lambda: parse_end_uses(["none_of_these", "datacenter"]),
+            InputError,
+            "cannot be combined",
+        ),
+    ],
+)
+def test_bad_input(call: Any, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"products": {"NXT:9999": {"source": "x"}}}, "unknown product"),
+        ({"products": {"NXT:2000i": {"us_content_pct": 20}}}, "needs a 'source'"),
+        ({"products": {"NXT:2000i": {"us_content_pct": 120, "source": "x"}}}, "0 to 100"),
+        ({"products": {"NXT:2000i": {"made_in": "Holland", "source": "x"}}}, "ISO 3166"),
+        ({"products": {"NXT:2000i": {"weight_kg": 1, "source": "x"}}}, "unknown key"),
+        ({"makers": {"Acme": {"source": "x"}}}, "no catalog product is made by"),
+        ({"vendors": {}}, "unknown key"),
+    ],
+)
+def test_bad_assumptions(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises((InputError, NotFoundError), match=message):
+        parse_assumptions(raw, catalog=load_catalog())
+
+
+def test_assumptions_by_maker_and_product() -> None:
+    facts = parse_assumptions(
+        {
+            "makers": {"ASML": {"us_content_pct": 10, "source": "x"}},
+            "products": {"NXT:2000i": {"us_content_pct": 30, "source": "y"}},
+        },
+        catalog=load_catalog(),
+    )
+    catalog = load_catalog()
+    assert facts.facts_for(catalog.get("NXT:2000i")) == {"us_content_pct": 30.0}
+    assert facts.facts_for(catalog.get("NXE:3400C")) == {"us_content_pct": 10.0}
+    assert Assumptions().facts_for(catalog.get("NXT:2000i")) == {}
