@@ -112,14 +112,18 @@ class ShipmentEvaluator:
         if entry_id in self._status:
             return self._status[entry_id]
         statuses: list[Status] = []
+        kind = self.item_facts.values.get("__kind__")
         for one in self.view.expand(entry_id):
             in_force = self.view.get(one)
             assert in_force is not None
-            if "shipment" in in_force.entry.applies_to:
+            applies_to = in_force.entry.applies_to
+            if "shipment" in applies_to:
                 version, _ = self.applied(in_force)
                 if version is None or version.condition is None:
                     continue
                 statuses.append(status_of(version.condition, self.shipment, self.status))
+            elif kind is not None and kind not in applies_to:
+                statuses.append(Status.NOT_MET)  # an entry for another kind of item
             else:
                 found = self.items.status(one, self.item_facts)
                 if found is not None:
