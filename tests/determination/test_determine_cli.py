@@ -18,7 +18,12 @@ BASE = {
     "destination": "CN",
     "items": [{"item": {"product": "NVIDIA A800 SXM4 80GB"}, "made_in": "TW"}],
     "parties": [
-        {"role": "end_user", "name": "Example Cloud Co., Ltd.", "country": "CN", "headquarters": "CN"}
+        {
+            "role": "end_user",
+            "name": "Example Cloud Co., Ltd.",
+            "country": "CN",
+            "headquarters": "CN",
+        }
     ],
     "end_uses": ["datacenter"],
 }
@@ -39,8 +44,14 @@ def test_json_contract(tmp_path: Path) -> None:
     assert {"as_of", "rulebook_version", "list_snapshots", "verdicts"} <= set(data)
     assert data["list_snapshots"], "parties are screened against a list snapshot"
     (us,) = [v for v in data["verdicts"] if v["jurisdiction"] == "US"]
-    assert {"jurisdiction", "verdict", "review_policy", "licence_exceptions", "reasons",
-            "questions"} <= set(us)
+    assert {
+        "jurisdiction",
+        "verdict",
+        "review_policy",
+        "licence_exceptions",
+        "reasons",
+        "questions",
+    } <= set(us)
     assert us["verdict"] == "licence_required"
     assert us["reasons"] and all({"rule_id", "citation", "text"} <= set(r) for r in us["reasons"])
     assert any("88 FR 73458" in r["citation"] for r in us["reasons"])
@@ -66,30 +77,42 @@ def _with(**changes: object) -> dict[str, object]:
 
 BAD = {
     "unknown_role": (
-        _with(parties=[{"role": "buyer", "name": "X", "country": "CN"}]), "parties[0].role"
+        _with(parties=[{"role": "buyer", "name": "X", "country": "CN"}]),
+        "parties[0].role",
     ),
     "country_not_iso": (_with(destination="China"), "transaction.destination"),
     "country_lowercase_word": (_with(destination="zz"), "transaction.destination"),
     "end_user_two_countries": (
-        _with(parties=[
-            {"role": "end_user", "name": "A", "country": "CN"},
-            {"role": "end_user", "name": "B", "country": "VN"},
-        ]),
+        _with(
+            parties=[
+                {"role": "end_user", "name": "A", "country": "CN"},
+                {"role": "end_user", "name": "B", "country": "VN"},
+            ]
+        ),
         "transaction.parties",
     ),
     "content_over_100": (
-        _with(items=[{"item": {"product": "NVIDIA A800 SXM4 80GB"}, "made_in": "TW",
-                      "us_content_pct": 140}]),
+        _with(
+            items=[
+                {
+                    "item": {"product": "NVIDIA A800 SXM4 80GB"},
+                    "made_in": "TW",
+                    "us_content_pct": 140,
+                }
+            ]
+        ),
         "items[0].us_content_pct",
     ),
     "unknown_product": (
-        _with(items=[{"item": {"product": "NVIDIA A8000"}, "made_in": "TW"}]), "product"
+        _with(items=[{"item": {"product": "NVIDIA A8000"}, "made_in": "TW"}]),
+        "product",
     ),
     "unknown_end_use": (_with(end_uses=["weather"]), "transaction.end_uses"),
     "unknown_field": (_with(shipping="air"), "transaction"),
     "no_items": (_with(items=[]), "transaction.items"),
     "end_user_elsewhere": (
-        _with(parties=[{"role": "end_user", "name": "A", "country": "VN"}]), "transaction.parties"
+        _with(parties=[{"role": "end_user", "name": "A", "country": "VN"}]),
+        "transaction.parties",
     ),
 }
 

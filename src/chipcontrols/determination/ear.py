@@ -5,8 +5,10 @@ and the review policy. Each step records a trace node with its citation."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from chipcontrols.classification.service import _Evaluator
 from chipcontrols.determination.facts import (
@@ -40,6 +42,10 @@ SCOPE_NOTE = (
     "that classification checked by hand."
 )
 _PART_744_STEPS = ("end_use", "end_user", "us_person")
+_RFF_START = dt.date(2024, 12, 2)  # 740.26 added by 89 FR 96790, effective Dec. 2, 2024
+_RFF_EXCLUDED = frozenset(
+    {"3B001", "3B002", "3B993", "3B994", "3D992", "3D993", "3D994", "3E992", "3E993", "3E994"}
+)
 
 
 @dataclass
@@ -51,6 +57,7 @@ class Requirement:
     review_policy: str | None
     url: str | None = None
     note: str | None = None
+    exceptions: list[ExceptionOption] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +118,8 @@ class EarProcedure:
         self.txn = txn
         self.listed = listed
         self.owned = owned or []
+        self._line: Line | None = None
+        self._line_values: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ helpers
 
@@ -182,6 +191,7 @@ class EarProcedure:
             item_facts=item_facts,
         )
         evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
+        self._line, self._line_values = line, facts.values
         undetermined: list[Question] = []
         for step, citation in (
             ("ccl", "15 CFR 732.3(b)-(c); 742.6(a)(6) (CCL and destination)"),
@@ -378,15 +388,13 @@ class EarProcedure:
                 f"policy '{hit.review_policy or 'see 744.11'}'"
             )
             if covers_all:
-                result.requirements.append(
-                    Requirement(
-                        f"us.ear.744_11:{hit.entry_id}",
-                        "end_user",
-                        citation,
-                        text,
-                        "as_listed",
-                    )
+                listed_req = Requirement(
+                    f"us.ear.744_11:{hit.entry_id}", "end_user", citation, text, "as_listed"
                 )
+                rff = self._rff(listed_req, hit)
+                if rff is not None:
+                    listed_req.exceptions.append(rff)
+                result.requirements.append(listed_req)
                 node.outcome = "licence required"
             else:
                 result.questions.append(
@@ -434,6 +442,29 @@ class EarProcedure:
                     node.outcome = "undetermined"
         return node
 
+    def _rff(self, requirement: Requirement, hit: ListedParty) -> ExceptionOption | None:
+        """License Exception RFF (740.26) for an entity whose entry refers to 740.26: items
+        outside the SME ECCNs, not for advanced-node IC production."""
+        if "740.26" not in (hit.licence_requirement or "") or self._line is None:
+            return None
+        if self.view.as_of < _RFF_START:
+            return None
+        facts = self._line_values
+        bases = facts.get("item_eccn_bases")
+        uses = facts.get("end_uses")
+        if bases is None or uses is None:
+            return None  # unknown ECCN or end use: the exception cannot be confirmed
+        if bases & _RFF_EXCLUDED or "advanced_node_ic_production" in uses:
+            return None
+        return ExceptionOption(
+            "RFF",
+            "us.ear.740_26",
+            "15 CFR 740.26 (89 FR 96790, Dec. 5, 2024)",
+            "Notify BIS 45 days before export; installation and annual reports (740.26(d)-(e)); "
+            "not for operating or servicing the SME of 740.26(c)(1) nor for producing "
+            "advanced-node ICs; does not overcome requirements for other listed parties.",
+        )
+
     def _embargo_step(self, result: LineResult) -> TraceNode:
         groups = country_groups(self.rulebook, self.txn.destination, self.view.as_of)
         node = TraceNode("embargoed destinations", "15 CFR part 746", "not an E:1/E:2 destination")
@@ -453,34 +484,43 @@ class EarProcedure:
         return node
 
     def _exceptions_and_policy(self, result: LineResult, evaluator: ShipmentEvaluator) -> None:
+        """Licence exceptions, each overcoming the requirements it names; the verdict is
+        'licence exception available' only when every requirement is overcome."""
         if not result.requirements:
             return
-        steps = {r.step for r in result.requirements}
-        hq_only_744 = all(
-            r.rule_id == "us.ear.744_23.advanced_computing_hq"
-            for r in result.requirements
-            if r.step in _PART_744_STEPS
-        )
-        blocked = bool(steps & set(_PART_744_STEPS)) and not hq_only_744
-        node = TraceNode("licence exceptions", "15 CFR part 740; 740.8", "none available")
+        node = TraceNode("licence exceptions", "15 CFR part 740", "none available")
+        part_744 = [r for r in result.requirements if r.step in _PART_744_STEPS]
         for in_force in _rules(self.view, "exception"):
             status, _, child, version = self._evaluate(evaluator, in_force)
             node.children.append(child)
             if status is not Status.MET or version is None or version.effect is None:
                 continue
-            if blocked:
+            covered = set(version.effect.overcomes)
+            # 740.8(b) / 744.23(c): no NAC or ACA where part 744 requires a licence, save the
+            # 744.23(a)(3) headquarters requirement the exception names itself.
+            if any(r.rule_id not in covered for r in part_744) and in_force.entry.id in (
+                "us.ear.740.nac",
+                "us.ear.740.aca",
+            ):
                 child.detail += "; restricted by 740.8(b): a part 744 licence requirement applies"
                 continue
             for name in version.effect.exceptions:
-                result.exceptions.append(
-                    ExceptionOption(
-                        name,
-                        in_force.entry.id,
-                        version.source.citation,
-                        version.notes or "",
-                    )
+                option = ExceptionOption(
+                    name, in_force.entry.id, version.source.citation, version.notes or ""
                 )
-            node.outcome = "available"
+                for requirement in result.requirements:
+                    if requirement.rule_id in covered:
+                        requirement.exceptions.append(option)
+        if all(r.exceptions for r in result.requirements):
+            seen: set[str] = set()
+            for requirement in result.requirements:
+                for option in requirement.exceptions:
+                    if option.name not in seen:
+                        seen.add(option.name)
+                        result.exceptions.append(option)
+            node.outcome = "available: " + ", ".join(sorted(seen))
+        elif any(r.exceptions for r in result.requirements):
+            node.outcome = "partial: some requirements have no exception"
         result.trace.append(node)
         policy_node = TraceNode("review policy", "15 CFR 742.6(b)(10); 744.23(d); 744.11", "")
         for in_force in _rules(self.view, "review_policy"):

@@ -187,6 +187,14 @@ def line_facts(
         "destination_groups": frozenset(country_groups(rulebook, txn.destination, as_of)),
         "transfer": txn.transfer,
     }
+    exporters = [p for p in txn.parties if p.role == "exporter" and p.headquarters]
+    if exporters:
+        groups: set[str] = set()
+        for party in exporters:
+            for country in (party.headquarters, party.ultimate_parent_country):
+                if country:
+                    groups |= country_groups(rulebook, country, as_of)
+        values["exporter_hq_groups"] = frozenset(groups)
     hq, lacking = hq_groups(rulebook, txn.parties, as_of)
     if hq is not None:
         values["end_user_hq_groups"] = frozenset(hq)

@@ -66,6 +66,13 @@ class Rulebook:
                         loc=f"{entry.file}:{entry.id}.applies_to",
                     )
             for j, version in enumerate(entry.versions):
+                if version.effect is not None:
+                    for target in version.effect.overcomes:
+                        if target not in self.entries:
+                            raise LawError(
+                                f"'overcomes' names unknown entry {target!r}",
+                                loc=f"{entry.file}:{entry.id}.versions[{j}].effect",
+                            )
                 if version.condition is None:
                     continue
                 for node in version.condition.walk():

@@ -74,6 +74,7 @@ class Effect:
     review_policy: str | None = None
     reason_for_control: str | None = None
     exceptions: tuple[str, ...] = ()
+    overcomes: tuple[str, ...] = ()  # requirement rule ids an exception can overcome
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def _parse_effect(raw: Any, *, loc: str) -> Effect:
         raw,
         loc=loc,
         required=("step",),
-        optional=("verdict", "review_policy", "reason_for_control", "exceptions"),
+        optional=("verdict", "review_policy", "reason_for_control", "exceptions", "overcomes"),
     )
     verdict = raw.get("verdict")
     policy = raw.get("review_policy")
@@ -269,6 +270,10 @@ def _parse_effect(raw: Any, *, loc: str) -> Effect:
         else _choice(policy, REVIEW_POLICIES, loc=f"{loc}.review_policy"),
         reason_for_control=_opt_str(raw.get("reason_for_control"), loc=f"{loc}.reason_for_control"),
         exceptions=tuple(_str(e, loc=f"{loc}.exceptions[{i}]") for i, e in enumerate(exceptions)),
+        overcomes=tuple(
+            _str(e, loc=f"{loc}.overcomes[{i}]", pattern=_ID)
+            for i, e in enumerate(raw.get("overcomes") or [])
+        ),
     )
 
 
