@@ -229,6 +229,7 @@ class Assessment(Operation):
             from chipcontrols.investment.lawdata import load_fdi_law_from
 
             optional["law"] = load_fdi_law_from(pins.law_root / "_fdi")
+            optional["rulebook_version"] = pins.rulebook.version
         result = _plain(_call(assess, payload["deal"], as_of, **optional))
         verdicts = result.get("verdicts") or []
         summary = "; ".join(

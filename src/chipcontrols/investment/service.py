@@ -62,8 +62,12 @@ def assess(
     *,
     law: FdiLaw | None = None,
     regimes: set[str] | None = None,
+    rulebook_version: str | None = None,
 ) -> InvestmentAssessment:
-    """Assess a deal (a Deal or its YAML/JSON mapping) under every regime on `as_of`."""
+    """Assess a deal (a Deal or its YAML/JSON mapping) under every regime on `as_of`.
+
+    `law` and `rulebook_version` pin an archived law folder (replays of past assessments).
+    """
     as_of = as_of or dt.date.today()
     checked = deal if isinstance(deal, Deal) else parse_deal(deal)
     law = law or load_fdi_law()
@@ -72,7 +76,8 @@ def assess(
         for regime, procedure in PROCEDURES.items()
         if regimes is None or regime in regimes
     ]
-    return InvestmentAssessment(as_of, _rulebook_version(), checked, verdicts)
+    version = rulebook_version or _rulebook_version()
+    return InvestmentAssessment(as_of, version, checked, verdicts)
 
 
 def _rulebook_version() -> str:
