@@ -17,8 +17,17 @@ from pathlib import Path
 from typing import Any
 
 from chipcontrols.errors import LawError
+from chipcontrols.rulebook import fields
 from chipcontrols.rulebook.rulebook import LAW_DIR
 from chipcontrols.rulebook.yamlio import load_yaml_file
+
+# Field readers shared with the rulebook's loader.
+_keys = fields.keys
+_str = fields.string
+_opt_str = fields.opt_string
+_date = fields.date
+_choice = fields.choice
+
 
 FDI_DIR = LAW_DIR / "_fdi"
 REGIMES = ("UK-NSI", "DE-AWV", "NL-VIFO", "IT-GOLDEN-POWER", "EU-FDI", "US-CFIUS", "US-OUTBOUND")
@@ -144,49 +153,6 @@ class FdiLaw:
 
 
 # ---------------------------------------------------------------- strict parsing
-
-
-def _keys(raw: Any, *, loc: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-    if not isinstance(raw, Mapping):
-        raise LawError("expected a mapping", loc=loc)
-    unknown = set(raw) - set(required) - set(optional)
-    if unknown:
-        allowed = ", ".join((*required, *optional))
-        raise LawError(f"unknown key(s) {sorted(map(str, unknown))}; allowed: {allowed}", loc=loc)
-    for key in required:
-        if raw.get(key) is None:
-            raise LawError(f"missing required key '{key}'", loc=loc)
-
-
-def _str(raw: Any, *, loc: str, pattern: re.Pattern[str] | None = None) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise LawError("expected a non-empty string", loc=loc)
-    if pattern is not None and not pattern.match(raw):
-        raise LawError(f"{raw!r} does not match {pattern.pattern}", loc=loc)
-    return raw.strip()
-
-
-def _opt_str(raw: Any, *, loc: str) -> str | None:
-    return None if raw is None else _str(raw, loc=loc)
-
-
-def _date(raw: Any, *, loc: str) -> dt.date:
-    if isinstance(raw, dt.datetime):
-        raise LawError("expected a date YYYY-MM-DD, not a timestamp", loc=loc)
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise LawError(f"bad date {raw!r}; write YYYY-MM-DD", loc=loc)
-
-
-def _choice(raw: Any, choices: tuple[str, ...], *, loc: str) -> str:
-    if raw not in choices:
-        raise LawError(f"{raw!r} is not one of {', '.join(choices)}", loc=loc)
-    return str(raw)
 
 
 def _plain(raw: Any, *, loc: str) -> Any:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from chipcontrols.errors import LawError
 from chipcontrols.model.units import CANONICAL_UNITS
+from chipcontrols.rulebook import fields
 from chipcontrols.rulebook.conditions import Node, parse_condition
 
 PARAM_TYPES = ("number", "boolean", "string", "set", "records")
@@ -119,64 +119,14 @@ class Entry:
         return current
 
 
-# ---------------------------------------------------------------- field readers
-
-
-def _keys(raw: Any, *, loc: str, required: tuple[str, ...], optional: tuple[str, ...]) -> None:
-    if not isinstance(raw, Mapping):
-        raise LawError("expected a mapping", loc=loc)
-    unknown = set(raw) - set(required) - set(optional)
-    if unknown:
-        allowed = ", ".join((*required, *optional))
-        raise LawError(f"unknown key(s) {sorted(map(str, unknown))}; allowed: {allowed}", loc=loc)
-    for key in required:
-        if key not in raw or raw[key] is None:
-            raise LawError(f"missing required key '{key}'", loc=loc)
-
-
-def _str(raw: Any, *, loc: str, pattern: re.Pattern[str] | None = None) -> str:
-    if not isinstance(raw, str) or not raw.strip():
-        raise LawError("expected a non-empty string", loc=loc)
-    if pattern and not pattern.match(raw):
-        raise LawError(f"{raw!r} does not match {pattern.pattern}", loc=loc)
-    return raw.strip()
-
-
-def _opt_str(raw: Any, *, loc: str) -> str | None:
-    return None if raw is None else _str(raw, loc=loc)
-
-
-def _date(raw: Any, *, loc: str) -> dt.date:
-    if isinstance(raw, dt.datetime):
-        raise LawError("expected a date YYYY-MM-DD, not a timestamp", loc=loc)
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise LawError(f"bad date {raw!r}; write YYYY-MM-DD", loc=loc)
-
-
-def _choice(raw: Any, choices: tuple[str, ...], *, loc: str) -> str:
-    if raw not in choices:
-        raise LawError(f"{raw!r} is not one of {', '.join(choices)}", loc=loc)
-    return str(raw)
-
-
-def _number(raw: Any, *, loc: str) -> float | None:
-    if raw is None:
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise LawError("expected a number", loc=loc)
-    return float(raw)
-
-
-def _str_list(raw: Any, *, loc: str, pattern: re.Pattern[str] | None = None) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise LawError("expected a non-empty list of strings", loc=loc)
-    return tuple(_str(v, loc=f"{loc}[{i}]", pattern=pattern) for i, v in enumerate(raw))
+# Field readers (shared with the other law loaders).
+_keys = fields.keys
+_str = fields.string
+_opt_str = fields.opt_string
+_date = fields.date
+_choice = fields.choice
+_number = fields.number
+_str_list = fields.string_list
 
 
 # ---------------------------------------------------------------- parameter files
