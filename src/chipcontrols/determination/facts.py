@@ -41,6 +41,8 @@ def _country_groups(rulebook: Rulebook, country: str, as_of: dt.date) -> set[str
             groups.add(name)
     if codes & rulebook.members("us.ear.country_groups.macau", as_of):
         groups.add("Macau")
+    if codes & rulebook.members("us.ear.country_chart.ns2", as_of):
+        groups.add("chart:NS2")
     return groups
 
 

@@ -20,6 +20,8 @@ from chipcontrols.determination.transaction import Transaction
 from chipcontrols.rulebook.evaluate import Status
 from chipcontrols.rulebook.rulebook import Rulebook
 
+CHIP_KINDS = frozenset({"integrated_circuit", "memory_ic", "computer"})
+
 
 @dataclass(frozen=True)
 class Regime:
@@ -28,6 +30,9 @@ class Regime:
     citation: str
     requirement: str
     scope_note: str
+    # Item kinds for which the encoded entries cover the instrument ("sme": the equipment
+    # kinds, "all": every kind); for other kinds an unmet entry does not mean "not listed".
+    covers: str = "sme"
 
 
 REGIMES = {
@@ -50,6 +55,7 @@ REGIMES = {
         "goods listed in the annex.",
         "Dutch verdicts cover the national list of advanced semiconductor production equipment "
         "as far as its annex could be encoded (see the entries' confidence).",
+        covers="all",
     ),
     "JP": Regime(
         "JP",
@@ -70,6 +76,7 @@ REGIMES = {
         "destination [without a licence].",
         "UK verdicts cover PL9013-PL9015 only (1 Apr. 2024 - 15 Dec. 2025); the UK's retained "
         "dual-use list is not encoded.",
+        covers="none",
     ),
 }
 
@@ -155,6 +162,26 @@ def determine_listed(
                     + ", ".join(e.entry for e in open_),
                 )
             )
+        elif not _covered(regime, item.kind):
+            result.verdict = "undetermined"
+            result.questions.append(
+                Question(
+                    f"listed:{regime.jurisdiction}",
+                    f"Is the item listed under {regime.name} outside the entries the rulebook "
+                    f"encodes? {regime.scope_note}",
+                    "items[].item",
+                    f"{regime.jurisdiction.lower()}.classification",
+                )
+            )
+            result.reasons.append(
+                Reason(
+                    f"{regime.jurisdiction.lower()}.classification",
+                    regime.citation,
+                    "The encoded entries do not cover this kind of item under this instrument; "
+                    "whether it is listed elsewhere in it is not known.",
+                    note=regime.scope_note,
+                )
+            )
         elif not mine:
             result.verdict = "no_licence_required"
             result.reasons.append(
@@ -180,6 +207,14 @@ def determine_listed(
         result.questions = _unique(result.questions)
         lines.append(result)
     return combine(regime.jurisdiction, lines, regime.scope_note)
+
+
+def _covered(regime: Regime, kind: str) -> bool:
+    if regime.covers == "all":
+        return True
+    if regime.covers == "none":
+        return False
+    return kind not in CHIP_KINDS
 
 
 def _unique(questions: list[Question]) -> list[Question]:

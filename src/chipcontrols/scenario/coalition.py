@@ -35,6 +35,7 @@ from chipcontrols.determination.transaction import (
     parse_transaction,
 )
 from chipcontrols.errors import InputError, NotFoundError
+from chipcontrols.rulebook.conditions import Ref
 from chipcontrols.rulebook.evaluate import Status
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 from chipcontrols.rulebook.yamlio import load_yaml_file
@@ -72,16 +73,17 @@ _FROM_VERDICT = {
     "undetermined": UNDETERMINED,
 }
 
-# US CCL families whose licence requirements (reasons for control and Country Chart) the
-# determination procedure encodes in full. An item that meets any other US entry and comes out
-# "no licence required" may still need one for a reason the rulebook does not encode (e.g. NS
-# column 2 for 3B001): the matrix answers "undetermined" for it, never "free".
+# US CCL families whose licence requirements for an unlisted end user (reasons for control and
+# Country Chart) the determination procedure encodes in full. An item that meets another US entry
+# and comes out "no licence required" may still need a licence for a reason the rulebook does not
+# encode (e.g. NS column 2 for 3B001 before it was encoded): unless a CCL licence rule in force
+# reads that entry, the matrix answers "undetermined", never "free".
 ENCODED_US_FAMILIES = frozenset(
     {
         "us.ear.ccl.3a090",
         "us.ear.ccl.4a090",
         "us.ear.ccl.3b090",
-        "us.ear.ccl.3b993",
+        "us.ear.ccl.3b993",  # RS only for Footnote 5 entities (742.6(a)(11)); AT column 1
         "us.ear.ccl.3b994",
     }
 )
@@ -553,6 +555,15 @@ METHOD = (
 # ------------------------------------------------------------------------------ the analyst
 
 
+@dataclass
+class Met:
+    """The entries an item meets on a date: US entry ids (with their designations), and the
+    designations met in each other jurisdiction."""
+
+    us: dict[str, str] = field(default_factory=dict)
+    others: dict[str, list[str]] = field(default_factory=dict)
+
+
 class _GenericEndUser(PartyChecker):
     """The synthetic end user is, by construction, on no restricted list."""
 
@@ -636,6 +647,7 @@ class Analyst:
         self._cache: dict[tuple[Any, ...], ItemOutcome] = {}
         self._txns: dict[tuple[Any, ...], Transaction] = {}
         self._classified: dict[tuple[Any, ...], Classification] = {}
+        self._ccl_reads: dict[dt.date, frozenset[str]] = {}
 
     # ---------------------------------------------------------------- dates
 
@@ -689,12 +701,35 @@ class Analyst:
             )
         return found
 
+    def _read_by_licence_rules(self, day: dt.date) -> frozenset[str]:
+        """US entries that a CCL licence rule in force on `day` reads (wildcards expanded)."""
+        epoch = self.epoch(day)
+        found = self._ccl_reads.get(epoch)
+        if found is None:
+            view = self.rulebook.at(epoch)
+            ids: set[str] = set()
+            for in_force in view.in_force.values():
+                effect = in_force.version.effect
+                if (
+                    in_force.entry.jurisdiction != "US"
+                    or effect is None
+                    or effect.step != "ccl"
+                    or in_force.version.condition is None
+                ):
+                    continue
+                for node in in_force.version.condition.walk():
+                    if isinstance(node, Ref):
+                        ids.update(view.expand(node.entry_id))
+            found = self._ccl_reads[epoch] = frozenset(ids)
+        return found
+
     def _map(
         self,
         verdict: Verdict | None,
         jurisdiction: str,
         kind: str,
-        met: Mapping[str, list[str]],
+        met: Met,
+        day: dt.date,
     ) -> Outcome | None:
         if not self.modelled(jurisdiction, kind):
             return None
@@ -702,35 +737,34 @@ class Analyst:
             return Outcome(UNDETERMINED, notes=(f"no {jurisdiction} verdict",))
         status = _FROM_VERDICT.get(verdict.verdict, UNDETERMINED)
         notes: list[str] = []
-        if (
-            jurisdiction == "US"
-            and verdict.verdict == "no_licence_required"
-            and _open_steps(verdict)
-        ):
-            status = UNDETERMINED
-            notes.append(
-                "A licence rule of the "
-                + " and ".join(_open_steps(verdict))
-                + " step is undetermined for this item (a test the rulebook does not formalise)."
-            )
         if jurisdiction == "US" and verdict.verdict == "no_licence_required":
+            steps = _open_steps(verdict)
+            if steps:
+                status = UNDETERMINED
+                notes.append(
+                    f"A licence rule of the {' and '.join(steps)} step is undetermined for this "
+                    "item (a test the rulebook does not formalise)."
+                )
+            read = self._read_by_licence_rules(day)
             unencoded = sorted(
-                e
-                for key, entries in met.items()
-                if key.startswith("US:") and key[3:] not in ENCODED_US_FAMILIES
-                for e in entries
+                designation
+                for entry_id, designation in met.us.items()
+                if self.rulebook.entries[entry_id].family not in ENCODED_US_FAMILIES
+                and entry_id not in read
             )
             if unencoded:
                 status = UNDETERMINED
                 notes.append(
-                    f"The item meets {', '.join(unencoded)}; the licence requirements of its other "
-                    "reasons for control (e.g. NS, Country Chart) are not encoded."
+                    f"The item meets {', '.join(unencoded)}; no encoded licence rule reads it, and "
+                    "the licence requirements of its reasons for control (e.g. NS, Country Chart) "
+                    "are not encoded."
                 )
-        if jurisdiction == "GB" and verdict.verdict == "no_licence_required" and met.get("EU"):
+        eu = met.others.get("EU")
+        if jurisdiction == "GB" and verdict.verdict == "no_licence_required" and eu:
             status = UNDETERMINED
             notes.append(
-                f"The item meets EU Annex I {', '.join(met['EU'])}; the UK's assimilated dual-use "
-                "list, which follows Annex I, is not encoded."
+                f"The item meets EU Annex I {', '.join(eu)}; the UK's assimilated dual-use list, "
+                "which follows Annex I, is not encoded."
             )
         return Outcome(
             status,
@@ -764,22 +798,22 @@ class Analyst:
         classification = self._classification(
             txn, (repr(sorted(variant.spec.items(), key=str)), self.epoch(day)), day
         )
-        met: dict[str, list[str]] = {}
+        met = Met()
         for result in classification.entries:
             if result.status is Status.MET:
-                key = result.jurisdiction
-                if key == "US":
-                    key = "US:" + self.rulebook.entries[result.id].family
-                met.setdefault(key, []).append(result.entry)
+                if result.jurisdiction == "US":
+                    met.us[result.id] = result.entry
+                else:
+                    met.others.setdefault(result.jurisdiction, []).append(result.entry)
         own = [
             o
             for regime in supplier.regimes
-            if (o := self._map(det.verdict_for(regime), regime, kind, met)) is not None
+            if (o := self._map(det.verdict_for(regime), regime, kind, met, day)) is not None
         ]
         own_outcome = _strictest(own) if own else Outcome(NOT_MODELLED)
         reach = None
         if supplier.code != "US" and own_outcome.status != NOT_MODELLED:
-            reach = self._map(det.verdict_for("US"), "US", kind, met)
+            reach = self._map(det.verdict_for("US"), "US", kind, met, day)
         return ItemOutcome(own_outcome, reach)
 
     def outcome(
