@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from chipcontrols.catalog import load_catalog
+from chipcontrols.determination.record import TraceNode, Verdict
 from chipcontrols.errors import InputError, NotFoundError
+from chipcontrols.scenario.capabilities import load_capabilities
 from chipcontrols.scenario.coalition import (
     ALL_SUPPLIERS,
     CONDITIONS,
@@ -19,9 +21,14 @@ from chipcontrols.scenario.coalition import (
     LICENCE,
     NO_PRODUCT,
     NOT_MODELLED,
+    PROHIBITED,
     UNDETERMINED,
     Analyst,
     Assumptions,
+    Cell,
+    Met,
+    Outcome,
+    Row,
     coalition_matrix,
     parse_assumptions,
     parse_end_uses,
@@ -42,20 +49,58 @@ def cell(capability: str, supplier: str, day: dt.date, destination: str = "CN") 
     return matrix.row(capability).cells[supplier]
 
 
-def test_euv_from_the_us_before_nov_2023_is_undetermined_not_free() -> None:
-    # 3B001.f.1 is met, but its NS column 2 licence requirement is not encoded.
-    euv = cell("euv_lithography", "US", D(2023, 6, 1))
-    assert euv.status == UNDETERMINED
-    assert any("3B001.f.1" in n for p in euv.products for n in p.outcome.own.notes)
+def test_euv_from_the_us_is_never_free() -> None:
+    # 3B001.f.1 is met in 2023; its NS column 2 requirement decides (encoded, or undetermined).
+    assert cell("euv_lithography", "US", D(2023, 6, 1)).status in (UNDETERMINED, LICENCE)
     assert cell("euv_lithography", "US", D(2023, 11, 17)).status == LICENCE
 
 
-def test_rule_left_open_by_an_unformalised_test_is_undetermined() -> None:
-    # 3B090 (Oct 2022) is not formalised; a US export of an epitaxy tool turns on it.
-    epi = cell("si_sige_epitaxy", "US", D(2022, 12, 1))
-    assert epi.status == UNDETERMINED
-    notes = [n for p in epi.products for n in p.outcome.own.notes]
-    assert any("not formalise" in n for n in notes)
+def _verdict(verdict: str, open_step: str | None = None) -> Verdict:
+    step = TraceNode(open_step or "ccl", "", "undetermined" if open_step else "no requirement")
+    return Verdict("US", verdict, trace=[TraceNode("item 1", "", verdict, children=[step])])
+
+
+def test_guard_entry_met_but_read_by_no_licence_rule() -> None:
+    a = analyst()
+    day = D(2023, 6, 1)
+    # 3B001.f.2 (Wassenaar imprint) is read by no US CCL licence rule unless its NS control is
+    # encoded; an entry read by a rule in force is trusted.
+    read = a._read_by_licence_rules(day)
+    met = Met(us={"us.ear.ccl.3b001.f.2": "3B001.f.2"})
+    out = a._map(_verdict("no_licence_required"), "US", "imprint_lithography_tool", met, day)
+    assert out is not None
+    if "us.ear.ccl.3b001.f.2" in read:
+        assert out.status == FREE
+    else:
+        assert out.status == UNDETERMINED
+        assert "3B001.f.2" in out.notes[0]
+    trusted = Met(us={"us.ear.ccl.3a090.a": "3A090.a"})
+    out = a._map(_verdict("no_licence_required"), "US", "integrated_circuit", trusted, day)
+    assert out is not None and out.status == FREE
+
+
+def test_guard_rule_left_open_by_an_unformalised_test() -> None:
+    out = analyst()._map(
+        _verdict("no_licence_required", open_step="ccl"),
+        "US",
+        "epitaxy_tool",
+        Met(),
+        D(2022, 12, 1),
+    )
+    assert out is not None and out.status == UNDETERMINED
+    assert "not formalise" in out.notes[0]
+    # the epitaxy tool of 2022 (3B090 not formalised) is not free from the US either way
+    assert cell("si_sige_epitaxy", "US", D(2022, 12, 1)).status == UNDETERMINED
+
+
+def test_guard_uk_answer_for_an_annex_i_item() -> None:
+    met = Met(others={"EU": ["3B001.f.1"]})
+    day = D(2024, 6, 1)
+    gb = Verdict("GB", "no_licence_required")
+    out = analyst()._map(gb, "GB", "etch_tool", met, day)
+    assert out is not None and out.status == UNDETERMINED
+    out = analyst()._map(gb, "GB", "etch_tool", Met(), day)
+    assert out is not None and out.status == FREE
 
 
 def test_jurisdictions_without_encoded_entries_are_not_modelled() -> None:
@@ -117,16 +162,12 @@ def test_us_reach_needs_the_facts_and_uses_them() -> None:
 
 def test_us_origin_items_are_reached_from_anywhere() -> None:
     gb = cell("ai_accelerator_tpp_4800", "GB", D(2024, 9, 6))
-    assert gb.status == FREE  # UK law: no UK entry met by the least controlled products
-    assert gb.us_reach is not None and gb.us_reach.status == LICENCE
-    row = (
-        analyst()
-        .matrix(
-            "CN", D(2024, 9, 6), suppliers=ALL_SUPPLIERS, capabilities=["ai_accelerator_tpp_4800"]
-        )
-        .row("ai_accelerator_tpp_4800")
-    )
-    assert row.gap and row.reach_closes_gap
+    h100 = next(p for p in gb.products if p.name == "NVIDIA H100 SXM5 80GB")
+    assert h100.outcome.us_reach is not None
+    assert h100.outcome.us_reach.status == LICENCE
+    assert h100.outcome.us_reach.review_policy == "presumption_of_denial"
+    biren = next(p for p in gb.products if p.name == "Biren BR100")  # made in China
+    assert biren.outcome.us_reach is not None and biren.outcome.us_reach.status != LICENCE
 
 
 def test_band_divided_by_the_law_is_undetermined() -> None:
@@ -244,3 +285,34 @@ def test_assumptions_by_maker_and_product() -> None:
     assert facts.facts_for(catalog.get("NXT:2000i")) == {"us_content_pct": 30.0}
     assert facts.facts_for(catalog.get("NXE:3400C")) == {"us_content_pct": 10.0}
     assert Assumptions().facts_for(catalog.get("NXT:2000i")) == {}
+
+
+def _row(**statuses: tuple[str, str | None, bool]) -> Row:
+    capability = load_capabilities().get("arfi_dco_2_4")
+    cells = {
+        code: Cell(
+            code,
+            Outcome(status),
+            us_reach=None if reach is None else Outcome(reach),
+            makers=["ASML"] if maker else [],
+        )
+        for code, (status, reach, maker) in statuses.items()
+    }
+    return Row(capability, cells, [])
+
+
+def test_gap_flags() -> None:
+    supplied = _row(US=(LICENCE, None, False), NL=(FREE, UNDETERMINED, True))
+    assert supplied.gap and supplied.supplied_from == ["NL"] and not supplied.reach_closes_gap
+    resale = _row(US=(FREE, None, False), NL=(LICENCE, UNDETERMINED, True))
+    assert resale.gap and not resale.supplied_gap and resale.state == "gap"
+    reached = _row(US=(LICENCE, None, False), GB=(FREE, LICENCE, False))
+    assert reached.gap and reached.reach_closes_gap
+    possible = _row(US=(LICENCE, None, False), NL=(UNDETERMINED, None, True))
+    assert not possible.gap and possible.possible_gap and possible.state == "possible_gap"
+    aligned = _row(US=(LICENCE, None, False), NL=(PROHIBITED, None, True))
+    assert aligned.state == "blocked"
+    open_ = _row(US=(FREE, None, False), NL=(CONDITIONS, None, True))
+    assert open_.state == "open" and not open_.gap
+    nothing = _row(US=(NOT_MODELLED, None, False), NL=(NO_PRODUCT, None, False))
+    assert nothing.state == NOT_MODELLED

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from chipcontrols.cli.common import check_format, console, handle_errors, parse_date, print_json
-from chipcontrols.scenario.charts import heatmap, timeline_chart
 from chipcontrols.scenario.coalition import (
     BLOCKED,
     CONDITIONS,
@@ -151,6 +150,8 @@ def _coalition(
     analyst, _ = _setup(assume, scenario, end_use)
     matrix = analyst.matrix(destination, day, suppliers=codes, capabilities=capability)
     if chart:
+        from chipcontrols.scenario.charts import heatmap  # matplotlib only when a chart is asked
+
         heatmap(matrix, chart)
     if fmt_ == "json":
         out = matrix.to_dict()
@@ -197,7 +198,9 @@ def render_matrix(matrix: CoalitionMatrix, *, detail: bool = False) -> None:
             reach = cell.us_reach.status if cell.us_reach else None
             cells.append(_cell_text(cell.status, cell.outcome.label(), reach))
         flag = ""
-        if row.supplied_gap:
+        if row.reach_closes_gap:
+            flag = "[dim]gap (US reach *)[/]"
+        elif row.supplied_gap:
             flag = f"[bold red]GAP[/] from {', '.join(row.supplied_from)}"
         elif row.gap:
             flag = "[red]gap[/] (resale)"
@@ -301,6 +304,8 @@ def _timeline(
         analyst, destination, start, end, suppliers=codes, capabilities=capability, step=step
     )
     if chart:
+        from chipcontrols.scenario.charts import timeline_chart
+
         timeline_chart(result, chart)
     if fmt_ == "json":
         out = result.to_dict()
@@ -450,6 +455,8 @@ def _scenario(
         screen=not no_screen,
     )
     if chart:
+        from chipcontrols.scenario.charts import heatmap
+
         heatmap(
             report.scenario_matrix,
             chart,

@@ -73,17 +73,12 @@ class LineResult:
     trace: list[TraceNode] = field(default_factory=list)
 
 
-_STEP_CACHE: dict[tuple[int, str], list[InForce]] = {}
-
-
 def _rules(view: RulebookView, step: str) -> list[InForce]:
-    """Shipment rules of the US for one step, in rulebook file order (cached per view)."""
-    key = (id(view), step)
-    found = _STEP_CACHE.get(key)
+    """Shipment rules of the US for one step, in rulebook file order (cached on the view)."""
+    key = f"ear.step:{step}"
+    found: list[InForce] | None = view.memo.get(key)
     if found is None:
-        if len(_STEP_CACHE) > 512:
-            _STEP_CACHE.clear()
-        found = _STEP_CACHE[key] = [
+        found = view.memo[key] = [
             f
             for f in view.in_force.values()
             if f.entry.jurisdiction == "US"
@@ -151,6 +146,20 @@ class EarProcedure:
         return status, missing, node, version
 
     def _questions(self, missing: list[str], rule_id: str) -> list[Question]:
+        if not missing:
+            # Undetermined without a missing fact: a test the rulebook does not formalise.
+            entry = self.rulebook.entries[rule_id]
+            version = entry.version_at(self.view.as_of)
+            detail = version.not_formalised if version and version.not_formalised else None
+            return [
+                Question(
+                    f"review:{rule_id}",
+                    f"{entry.entry} ({entry.title}) turns on a test the rulebook does not "
+                    "encode" + (f": {detail}" if detail else "") + ". Does it apply?",
+                    "items[]",
+                    rule_id,
+                )
+            ]
         return [question_for(p, self.rulebook, rule_id=rule_id) for p in missing]
 
     # ------------------------------------------------------------------ the procedure

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from chipcontrols.errors import InputError, LawError, NotFoundError
 from chipcontrols.rulebook.conditions import Compare, ContainsEntry, Node, Ref
@@ -213,6 +214,8 @@ class RulebookView:
         self.rulebook = rulebook
         self.as_of = as_of
         self._by_kind: dict[str, list[InForce]] = {}
+        # Derived data of procedures over this view (e.g. the rules of one step).
+        self.memo: dict[str, Any] = {}
         self._expanded: dict[str, list[str]] = {}
         self.in_force: dict[str, InForce] = {}
         for entry in rulebook.entries.values():

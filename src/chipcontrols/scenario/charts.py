@@ -208,7 +208,9 @@ def heatmap(matrix: CoalitionMatrix, path: str | Path, *, title: str | None = No
                     color=_text_colour(fill),
                 )
         flag, colour = "", "#333333"
-        if row.supplied_gap:
+        if row.reach_closes_gap:
+            flag, colour = "gap (US reach *)", "#777777"
+        elif row.supplied_gap:
             flag, colour = "GAP (supplied)", "#b2182b"
         elif row.gap:
             flag, colour = "gap (resale)", "#d6604d"

@@ -546,9 +546,10 @@ METHOD = (
     "status is its least restricted product's. 'us_reach' is the EAR's verdict on the same "
     "export (US-origin items anywhere; foreign-made items through de minimis and the foreign "
     "direct product rules, on the facts of the assumptions file, else undetermined). A US "
-    "'no licence required' for an item on a CCL entry whose reasons for control are not all "
-    "encoded is shown as undetermined; so is a UK 'no licence required' for an item on an EU "
-    "Annex I entry (the UK's assimilated dual-use list is not encoded)."
+    "'no licence required' is shown as undetermined when the item meets a CCL entry that no "
+    "encoded licence rule reads, or when a licence rule was left open by a test the rulebook does "
+    "not formalise; so is a UK 'no licence required' for an item on an EU Annex I entry (the UK's "
+    "assimilated dual-use list is not encoded)."
 )
 
 
