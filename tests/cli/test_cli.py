@@ -165,3 +165,23 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("error[invalid_input]")
     assert "Traceback" not in proc.stderr
+
+
+def test_rules_diff_reports_country_group_changes() -> None:
+    result = runner.invoke(
+        app, ["rules", "diff", "--from", "2026-01-01", "--to", "2026-03-01", "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    changes = {c["id"]: c for c in json.loads(result.stdout)["list_changes"]}
+    assert changes["us.ear.country_groups.d5"]["removed"] == ["KH"]
+
+
+def test_rules_show_a_dated_list() -> None:
+    before = runner.invoke(
+        app, ["rules", "show", "us.ear.country_groups.d5", "--as-of", "2025-06-01", "-f", "json"]
+    )
+    after = runner.invoke(
+        app, ["rules", "show", "us.ear.country_groups.d5", "--as-of", "2026-06-01", "-f", "json"]
+    )
+    assert "KH" in json.loads(before.stdout)["lists"][0]["members"]
+    assert "KH" not in json.loads(after.stdout)["lists"][0]["members"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -71,5 +72,16 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except ChipControlsError as exc:
             err_console.print(exc.one_line(), markup=False)
             raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a defect, not bad input: one line, details on request
+            if os.environ.get("CHIPCONTROLS_DEBUG"):
+                raise
+            err_console.print(
+                f"error[internal] {type(exc).__name__}: {exc} (set CHIPCONTROLS_DEBUG=1 for "
+                "the details and report it)",
+                markup=False,
+            )
+            raise typer.Exit(1) from None
 
     return wrapper

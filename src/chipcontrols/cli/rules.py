@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from chipcontrols.cli.common import check_format, console, handle_errors, parse_date, print_json
-from chipcontrols.rulebook.diff import diff_rulebook, entry_history
+from chipcontrols.rulebook.diff import diff_lists, diff_rulebook, entry_history, list_history
 from chipcontrols.rulebook.rulebook import load_rulebook
 
 app = typer.Typer(help="Show, list, check and compare the rulebook (the law as data).")
@@ -78,6 +78,18 @@ def show(
     rulebook = load_rulebook()
     date = parse_date(as_of)
     rulebook.check_date(date)
+    if rule_id in rulebook.lists:
+        record = list_history(rulebook.lists[rule_id], date)
+        if fmt == "json":
+            print_json(
+                {"as_of": date.isoformat(), "rulebook_version": rulebook.version, "lists": [record]}
+            )
+            return
+        console.print(f"[bold]{record['name']}[/] ({record['id']}, {record['jurisdiction']})")
+        console.print(f"  members on {date}: {', '.join(record['members']) or '-'}", markup=False)
+        for version in record["versions"]:
+            console.print(f"  {version['effective']}  {version['citation']}", markup=False)
+        return
     entries = rulebook.find(rule_id)
     records = [entry_history(entry, date) for entry in entries]
     if fmt == "json":
@@ -128,6 +140,7 @@ def diff(
     rulebook = load_rulebook()
     d1, d2 = parse_date(date_from, loc="--from"), parse_date(date_to, loc="--to")
     changes = diff_rulebook(rulebook, d1, d2, jurisdiction=jurisdiction)
+    lists = diff_lists(rulebook, d1, d2, jurisdiction=jurisdiction)
     if fmt == "json":
         print_json(
             {
@@ -135,6 +148,7 @@ def diff(
                 "to": d2.isoformat(),
                 "rulebook_version": rulebook.version,
                 "changes": changes,
+                "list_changes": lists,
             }
         )
         return
@@ -148,6 +162,12 @@ def diff(
                 continue
             console.print(f"  {side}: {version['condition']}", markup=False)
             console.print(f"       {version['citation']}", markup=False)
+    for change in lists:
+        console.print(
+            f"\n[bold]LIST[/] {change['name']} ({change['id']}): added "
+            f"{', '.join(change['added']) or '-'}; removed {', '.join(change['removed']) or '-'}"
+        )
+        console.print(f"       {change['citation']}", markup=False)
 
 
 @app.command("check")

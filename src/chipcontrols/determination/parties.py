@@ -85,11 +85,15 @@ class PartyChecker:
         found: list[ListedParty] = []
         for snapshot in self.service.snapshots():
             matcher = self.service.matcher(snapshot)
+            hits_by_query: dict[tuple[str, str | None, str | None], list[Any]] = {}
             for party in parties:
                 names = (party.name, *party.aliases)
                 seen: set[str] = set()
                 for name in names:
-                    for hit in matcher.screen(Query(name, party.country, party.address), limit=5):
+                    key = (name, party.country, party.address)
+                    if key not in hits_by_query:  # one query per distinct name and place
+                        hits_by_query[key] = matcher.screen(Query(*key), limit=5)
+                    for hit in hits_by_query[key]:
                         entry = hit.entry
                         if entry.list != ENTITY_LIST or entry.id in seen:
                             continue

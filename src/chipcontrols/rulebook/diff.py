@@ -8,7 +8,7 @@ from typing import Any
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.conditions import render, to_yaml_form
 from chipcontrols.rulebook.rulebook import Rulebook
-from chipcontrols.rulebook.schema import Entry, Version
+from chipcontrols.rulebook.schema import DatedList, Entry, Version
 
 
 def version_record(version: Version) -> dict[str, Any]:
@@ -75,3 +75,56 @@ def diff_rulebook(
             }
         )
     return changes
+
+
+def diff_lists(
+    rulebook: Rulebook, d1: dt.date, d2: dt.date, *, jurisdiction: str | None = None
+) -> list[dict[str, Any]]:
+    """Dated lists (Country Groups, chart columns, EU001 destinations) whose members changed."""
+    out: list[dict[str, Any]] = []
+    for dated in sorted(rulebook.lists.values(), key=lambda d: (d.jurisdiction, d.id)):
+        if jurisdiction and dated.jurisdiction != jurisdiction.upper():
+            continue
+        old, new = dated.version_at(d1), dated.version_at(d2)
+        if old is new:
+            continue
+        before = old.members if old else frozenset()
+        after = new.members if new else frozenset()
+        if before == after:
+            continue
+        out.append(
+            {
+                "id": dated.id,
+                "name": dated.name,
+                "jurisdiction": dated.jurisdiction,
+                "added": sorted(after - before),
+                "removed": sorted(before - after),
+                "citation": new.source.citation if new else (old.source.citation if old else ""),
+                "effective": new.effective.isoformat() if new else None,
+            }
+        )
+    return out
+
+
+def list_history(dated: DatedList, as_of: dt.date) -> dict[str, Any]:
+    current = dated.version_at(as_of)
+    return {
+        "id": dated.id,
+        "name": dated.name,
+        "jurisdiction": dated.jurisdiction,
+        "instrument": dated.instrument,
+        "members": sorted(current.members) if current else [],
+        "versions": [
+            {
+                "effective": v.effective.isoformat(),
+                "status": v.status,
+                "citation": v.source.citation,
+                "url": v.source.url,
+                "text": v.text,
+                "confidence": v.confidence,
+                "notes": v.notes,
+                "members": sorted(v.members),
+            }
+            for v in dated.versions
+        ],
+    }
