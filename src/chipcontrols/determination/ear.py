@@ -30,6 +30,7 @@ from chipcontrols.determination.record import (
     Verdict,
 )
 from chipcontrols.determination.transaction import Line, Transaction
+from chipcontrols.rulebook.conditions import AllOf, AnyOf, Node, Ref
 from chipcontrols.rulebook.evaluate import Facts, Status, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
@@ -71,6 +72,41 @@ class LineResult:
     reasons: list[Reason] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     trace: list[TraceNode] = field(default_factory=list)
+
+
+def _possible(view: RulebookView, node: Node, kind: str) -> bool:
+    """False when the condition can never be met for an item of this kind: it requires meeting
+    item entries that apply to other kinds only (such a reference is always 'not met')."""
+    if isinstance(node, Ref):
+        ids = view.expand(node.entry_id)
+        for entry_id in ids:
+            entry = view.in_force[entry_id].entry
+            if "shipment" in entry.applies_to or kind in entry.applies_to:
+                return True
+        return False
+    if isinstance(node, AllOf):
+        return all(_possible(view, child, kind) for child in node.items)
+    if isinstance(node, AnyOf):
+        return any(_possible(view, child, kind) for child in node.items)
+    return True
+
+
+def _rules_for(view: RulebookView, step: str, kind: str) -> list[InForce]:
+    """The step's rules that can be met for an item of this kind (cached on the view). Every
+    version that may be applied (including ones a not-enforced version gives way to) counts."""
+    key = f"ear.step:{step}:{kind}"
+    found: list[InForce] | None = view.memo.get(key)
+    if found is None:
+        found = view.memo[key] = [
+            f
+            for f in _rules(view, step)
+            if any(
+                v.condition is not None and _possible(view, v.condition, kind)
+                for v in f.entry.versions
+                if v.effective <= view.as_of
+            )
+        ]
+    return found
 
 
 def _rules(view: RulebookView, step: str) -> list[InForce]:
@@ -208,7 +244,11 @@ class EarProcedure:
             ("us_person", "15 CFR 744.6(c)(2) (U.S. persons)"),
         ):
             node = TraceNode(step, citation, "no requirement")
-            for in_force in _rules(self.view, step):
+            applicable = _rules_for(self.view, step, line.item.kind)
+            skipped = len(_rules(self.view, step)) - len(applicable)
+            if skipped:
+                node.detail = f"{skipped} rule(s) name only items of other kinds"
+            for in_force in applicable:
                 status, missing, child, version = self._evaluate(evaluator, in_force)
                 node.children.append(child)
                 if status is Status.MET and version is not None and version.effect is not None:
@@ -341,7 +381,7 @@ class EarProcedure:
             "us.ear.734.fdp_e_footnote_4": "fdp_footnote_4",
             "us.ear.734.fdp_e_footnote_5": "fdp_footnote_5",
         }
-        for in_force in _rules(self.view, "subject"):
+        for in_force in _rules_for(self.view, "subject", line.item.kind):
             status, missing, child, _ = self._evaluate(evaluator, in_force)
             node.children.append(child)
             statuses.append(status)
@@ -499,7 +539,9 @@ class EarProcedure:
             return
         node = TraceNode("licence exceptions", "15 CFR part 740", "none available")
         part_744 = [r for r in result.requirements if r.step in _PART_744_STEPS]
-        for in_force in _rules(self.view, "exception"):
+        for in_force in _rules_for(
+            self.view, "exception", self._line.item.kind if self._line else ""
+        ):
             status, _, child, version = self._evaluate(evaluator, in_force)
             node.children.append(child)
             if status is not Status.MET or version is None or version.effect is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
 from chipcontrols import __version__
@@ -114,10 +115,8 @@ _CHECKERS: dict[str, PartyChecker] = {}
 
 def _default_checker() -> PartyChecker:
     """One checker per data home (its matcher indexes are built once)."""
-    from chipcontrols.screening.lists.snapshots import data_home
-
-    home = str(data_home())
-    checker = _CHECKERS.get(home)
+    key = os.environ.get("CHIPCONTROLS_HOME", "")
+    checker = _CHECKERS.get(key)
     if checker is None:
-        checker = _CHECKERS[home] = PartyChecker()
+        checker = _CHECKERS[key] = PartyChecker()
     return checker

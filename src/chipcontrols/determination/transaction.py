@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pycountry
@@ -68,12 +69,17 @@ _PARTY_KEYS = {
 _CERT_KEYS = {"supp2_748_dd"}
 
 
+@lru_cache(maxsize=1024)
+def _is_country(code: str) -> bool:
+    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
+
+
 def country_code(raw: Any, *, loc: str) -> str:
     """An ISO 3166 alpha-2 code (upper case), or an InputError naming the field."""
     if not isinstance(raw, str) or not raw.strip():
         raise InputError("expected an ISO 3166 alpha-2 country code such as CN or NL", loc=loc)
     code = raw.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if not _is_country(code):
         hint = ""
         try:
             found = pycountry.countries.lookup(raw.strip())

@@ -69,8 +69,13 @@ class NormName:
         return "".join(self.tokens)
 
 
+_ASCII_CONTROLS = {i: " " for i in (*range(32), 127)}
+
+
 def clean_text(raw: str) -> str:
     """NFKC, control and format characters to spaces, whitespace collapsed."""
+    if raw.isascii():  # NFKC leaves ASCII alone; only controls need replacing
+        return " ".join(raw.translate(_ASCII_CONTROLS).split())
     text = unicodedata.normalize("NFKC", raw)
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Zs", "Co", "Cs") else ch
