@@ -4,6 +4,7 @@ that resolves references to the item's classification."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +68,7 @@ def hq_groups(
 
 @dataclass
 class LineFacts:
-    values: dict[str, Any]
+    values: dict[str, Any]  # a LazyValues
     missing_hq: list[Party] = field(default_factory=list)
 
 
@@ -227,8 +228,49 @@ def line_facts(
         if item.values.get(src) is not None:
             values[dst] = item.values[src]
     evaluator = items or _Evaluator(view)
-    _item_ccl_facts(view, evaluator, item_facts or item_facts_of(line), values, line)
-    return LineFacts(values, lacking)
+    facts = item_facts or item_facts_of(line)
+    lazy = LazyValues(values)
+    lazy.defer(
+        ("item_on_ccl", "item_eccn_bases", "item_category3_bcde"),
+        lambda target: _item_ccl_facts(view, evaluator, facts, target, line),
+    )
+    return LineFacts(lazy, lacking)
+
+
+class LazyValues(dict[str, Any]):
+    """Shipment facts, some computed only when a rule first reads them (the item's standing
+    on the CCL needs its whole US classification, and most rules never ask)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        super().__init__(values)
+        self._deferred: dict[str, Callable[[dict[str, Any]], None]] = {}
+
+    def defer(self, keys: tuple[str, ...], compute: Callable[[dict[str, Any]], None]) -> None:
+        for key in keys:
+            self._deferred[key] = compute
+
+    def _resolve(self, key: str) -> None:
+        compute = self._deferred.get(key)
+        if compute is None:
+            return
+        for other in [k for k, c in self._deferred.items() if c is compute]:
+            del self._deferred[other]
+        compute(self)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self._resolve(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        if not dict.__contains__(self, key):
+            self._resolve(key)
+        return super().__getitem__(key)
+
+    def resolved(self) -> dict[str, Any]:
+        for key in list(self._deferred):
+            self._resolve(key)
+        return dict(self)
 
 
 def item_facts_of(line: Line) -> Facts:
