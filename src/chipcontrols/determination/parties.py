@@ -92,7 +92,7 @@ class PartyChecker:
                 for name in names:
                     key = (name, party.country, party.address)
                     if key not in hits_by_query:  # one query per distinct name and place
-                        hits_by_query[key] = matcher.screen(Query(*key), limit=5)
+                        hits_by_query[key] = matcher.screen(Query(*key), limit=5, explain=False)
                     for hit in hits_by_query[key]:
                         entry = hit.entry
                         if entry.list != ENTITY_LIST or entry.id in seen:

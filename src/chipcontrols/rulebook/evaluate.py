@@ -262,18 +262,16 @@ def status_of(node: Node, facts: Facts, resolve: StatusResolver) -> Status:
 
 
 _Compiled = Callable[[Facts, StatusResolver], Status]
-_COMPILED: dict[int, tuple[Node, _Compiled]] = {}
 _MET, _NOT_MET, _UNDET = Status.MET, Status.NOT_MET, Status.UNDETERMINED
+_SLOT = "_compiled_status"
 
 
 def _compiled(node: Node) -> _Compiled:
-    found = _COMPILED.get(id(node))
-    if found is not None and found[0] is node:
-        return found[1]
-    if len(_COMPILED) > 200_000:
-        _COMPILED.clear()
-    func = _compile(node)
-    _COMPILED[id(node)] = (node, func)
+    """The node's closure, kept on the (immutable) node itself after the first use."""
+    func: _Compiled | None = node.__dict__.get(_SLOT)
+    if func is None:
+        func = _compile(node)
+        object.__setattr__(node, _SLOT, func)  # a cache, not a field: eq and hash ignore it
     return func
 
 
