@@ -31,7 +31,7 @@ from chipcontrols.determination.record import (
 )
 from chipcontrols.determination.transaction import Line, Transaction
 from chipcontrols.rulebook.conditions import AllOf, AnyOf, Node, Ref
-from chipcontrols.rulebook.evaluate import Facts, Status, status_of
+from chipcontrols.rulebook.evaluate import Facts, Status
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
@@ -167,7 +167,9 @@ class EarProcedure:
                 detail=not_enforced or "no version in force",
             )
             return Status.NOT_MET, [], node, None
-        status = status_of(version.condition, evaluator.shipment, evaluator.status)
+        # Through the evaluator's memo: later rules that refer to this one reuse the answer.
+        found = evaluator.status(entry.id, evaluator.shipment)
+        status = Status.NOT_MET if found is None else found
         detail = f"version of {version.effective}"
         if not_enforced:
             detail += f"; later version not enforced: {not_enforced}"
@@ -539,9 +541,13 @@ class EarProcedure:
             return
         node = TraceNode("licence exceptions", "15 CFR part 740", "none available")
         part_744 = [r for r in result.requirements if r.step in _PART_744_STEPS]
+        required = {r.rule_id for r in result.requirements}
         for in_force in _rules_for(
             self.view, "exception", self._line.item.kind if self._line else ""
         ):
+            effect = in_force.version.effect
+            if effect is not None and effect.overcomes and not required & set(effect.overcomes):
+                continue  # overcomes none of this line's requirements
             status, _, child, version = self._evaluate(evaluator, in_force)
             node.children.append(child)
             if status is not Status.MET or version is None or version.effect is None:

@@ -95,6 +95,8 @@ class ShipmentEvaluator:
         self._explained: dict[str, tuple[Status, Explanation] | None] = {}
 
     def applied(self, in_force: InForce) -> tuple[Version | None, str | None]:
+        if in_force.version.not_enforced_from is None:
+            return in_force.version, None  # the common case: nothing to fall back from
         version: Version | None = in_force.version
         reason = None
         versions = list(in_force.entry.versions)
