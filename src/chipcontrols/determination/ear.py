@@ -18,6 +18,9 @@ from chipcontrols.determination.facts import (
     item_facts_of,
     line_facts,
 )
+from chipcontrols.determination.facts import (
+    possible as _possible,
+)
 from chipcontrols.determination.parties import ListedParty, OwnedParty
 from chipcontrols.determination.questions import question_for
 from chipcontrols.determination.record import (
@@ -30,7 +33,6 @@ from chipcontrols.determination.record import (
     Verdict,
 )
 from chipcontrols.determination.transaction import Line, Transaction
-from chipcontrols.rulebook.conditions import AllOf, AnyOf, Node, Ref
 from chipcontrols.rulebook.evaluate import Facts, Status
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
@@ -72,23 +74,6 @@ class LineResult:
     reasons: list[Reason] = field(default_factory=list)
     questions: list[Question] = field(default_factory=list)
     trace: list[TraceNode] = field(default_factory=list)
-
-
-def _possible(view: RulebookView, node: Node, kind: str) -> bool:
-    """False when the condition can never be met for an item of this kind: it requires meeting
-    item entries that apply to other kinds only (such a reference is always 'not met')."""
-    if isinstance(node, Ref):
-        ids = view.expand(node.entry_id)
-        for entry_id in ids:
-            entry = view.in_force[entry_id].entry
-            if "shipment" in entry.applies_to or kind in entry.applies_to:
-                return True
-        return False
-    if isinstance(node, AllOf):
-        return all(_possible(view, child, kind) for child in node.items)
-    if isinstance(node, AnyOf):
-        return any(_possible(view, child, kind) for child in node.items)
-    return True
 
 
 def _rules_for(view: RulebookView, step: str, kind: str) -> list[InForce]:

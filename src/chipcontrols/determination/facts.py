@@ -10,6 +10,7 @@ from typing import Any
 
 from chipcontrols.classification.service import _Evaluator, _with_kind
 from chipcontrols.determination.transaction import Line, Party, Transaction
+from chipcontrols.rulebook.conditions import AllOf, AnyOf, Node, Ref
 from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, evaluate, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
@@ -72,6 +73,33 @@ class LineFacts:
     missing_hq: list[Party] = field(default_factory=list)
 
 
+def possible(view: RulebookView, node: Node, kind: str) -> bool:
+    """False when the condition can never be met for an item of this kind: it requires meeting
+    item entries that apply to other kinds only (such a reference is always 'not met')."""
+    if isinstance(node, Ref):
+        ids = view.expand(node.entry_id)
+        for entry_id in ids:
+            entry = view.in_force[entry_id].entry
+            if "shipment" in entry.applies_to or kind in entry.applies_to:
+                return True
+        return False
+    if isinstance(node, AllOf):
+        return all(possible(view, child, kind) for child in node.items)
+    if isinstance(node, AnyOf):
+        return any(possible(view, child, kind) for child in node.items)
+    return True
+
+
+def possible_entry(view: RulebookView, entry_id: str, version: Version, kind: str) -> bool:
+    """`possible` for one shipment rule's version, cached on the view."""
+    key = f"possible:{entry_id}:{version.effective}:{kind}"
+    found: bool | None = view.memo.get(key)
+    if found is None:
+        found = version.condition is None or possible(view, version.condition, kind)
+        view.memo[key] = found
+    return found
+
+
 class ShipmentEvaluator:
     """Evaluates shipment rules; `ref` to an item entry reads the item's classification.
 
@@ -125,6 +153,9 @@ class ShipmentEvaluator:
             if "shipment" in applies_to:
                 version, _ = self.applied(in_force)
                 if version is None or version.condition is None:
+                    continue
+                if kind is not None and not possible_entry(self.view, one, version, kind):
+                    statuses.append(Status.NOT_MET)  # names only items of other kinds
                     continue
                 statuses.append(status_of(version.condition, self.shipment, self.status))
             elif kind is not None and kind not in applies_to:

@@ -85,6 +85,8 @@ def clean_text(raw: str) -> str:
 
 
 def scripts_of(text: str) -> tuple[str, ...]:
+    if text.isascii():  # the common case: Latin letters or nothing
+        return ("latin",) if any(ch.isalpha() for ch in text) else ()
     found: set[str] = set()
     for ch in text:
         if not ch.isalpha():
@@ -197,7 +199,11 @@ def _fold(words: list[str], forms: list[str], steps: list[str]) -> list[str]:
     n = len(expanded)
     while i < n:
         hit = None
-        for size in range(min(_MAX_PHRASE, n - i), 0, -1):
+        if expanded[i] not in _FORM_FIRST_WORDS:  # no legal form starts with this word
+            sizes: range = range(0)
+        else:
+            sizes = range(min(_MAX_PHRASE, n - i), 0, -1)
+        for size in sizes:
             phrase = " ".join(expanded[i : i + size])
             if phrase in LEGAL_FORMS:
                 hit = (size, LEGAL_FORMS[phrase])
@@ -222,6 +228,7 @@ def _fold(words: list[str], forms: list[str], steps: list[str]) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=50_000)
 def _misspelt_form(word: str) -> tuple[int, tuple[str, ...]] | None:
     if not word.isalpha() or word in _NOT_FORMS:
         return None
@@ -232,8 +239,16 @@ def _misspelt_form(word: str) -> tuple[int, tuple[str, ...]] | None:
 
 
 _NOT_FORMS = frozenset({"limiter", "compact", "compare", "compass", "compaq", "accompany"})
+# First words of every legal-form phrase, so most words skip the phrase look-ups.
+_FORM_FIRST_WORDS = frozenset(
+    phrase.split()[0]
+    for table in (LEGAL_FORMS, LEGAL_FORMS_AT_END, LEGAL_FORMS_AT_START)
+    for phrase in table
+    if phrase.split()
+)
 
 
+@lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     """Fold plurals ('technolgies' -> 'technolgy') so that a misspelt plural still aligns."""
     if len(word) < 5 or not word.isalpha():
