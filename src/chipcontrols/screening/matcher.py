@@ -252,6 +252,31 @@ class Matcher:
                     return [left, *rest]
         return [token]
 
+    def _token_hits(self, t: str) -> frozenset[int]:
+        """Names holding the word, or a word one edit away (cached: the index is immutable)."""
+        cache: dict[str, frozenset[int]] = self.__dict__.setdefault("_hits_cache", {})
+        found = cache.get(t)
+        if found is not None:
+            return found
+        hit: set[int] = set()
+        p = self.postings.get("w:" + t)
+        if p:
+            hit.update(p)
+        if len(t) >= 4 and t not in self._common and t.isalpha():
+            keys = ["d:" + t]
+            for d in _deletions(t):
+                keys.append("w:" + d)
+                if len(t) >= 5:
+                    keys.append("d:" + d)
+            for k in keys:
+                p = self.postings.get(k)
+                if p:
+                    hit.update(p)
+        if len(cache) > 100_000:
+            cache.clear()
+        found = cache[t] = frozenset(hit)
+        return found
+
     def candidates(self, q: _QueryForm, limit: int = MAX_CANDIDATES) -> list[int]:
         """Names sharing a word (or a word one edit away) with the query, best first.
 
@@ -269,21 +294,7 @@ class Matcher:
                 continue
             seen_tokens.add(t)
             w = q.weights[i]
-            hit: set[int] = set()
-            p = self.postings.get("w:" + t)
-            if p:
-                hit.update(p)
-            if len(t) >= 4 and t not in self._common and t.isalpha():
-                keys = ["d:" + t]
-                for d in _deletions(t):
-                    keys.append("w:" + d)
-                    if len(t) >= 5:
-                        keys.append("d:" + d)
-                for k in keys:
-                    p = self.postings.get(k)
-                    if p:
-                        hit.update(p)
-            for ni in hit:
+            for ni in self._token_hits(t):
                 scores[ni] += w
         if not scores:
             return []
