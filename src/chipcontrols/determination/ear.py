@@ -155,14 +155,19 @@ class EarProcedure:
         # Through the evaluator's memo: later rules that refer to this one reuse the answer.
         found = evaluator.status(entry.id, evaluator.shipment)
         status = Status.NOT_MET if found is None else found
-        detail = f"version of {version.effective}"
-        if not_enforced:
-            detail += f"; later version not enforced: {not_enforced}"
+        label_key = ("ear.label", entry.id, version.effective)
+        labels: tuple[str, str] | None = self.view.memo.get(label_key)
+        if labels is None:
+            detail = f"version of {version.effective}"
+            if not_enforced:
+                detail += f"; later version not enforced: {not_enforced}"
+            labels = (f"{entry.entry}: {entry.title}", detail)
+            self.view.memo[label_key] = labels
         node = TraceNode(
-            f"{entry.entry}: {entry.title}",
+            labels[0],
             version.source.citation,
             status.value,
-            detail=detail,
+            detail=labels[1],
             explain=partial(evaluator.explain, version),
         )
         missing = evaluator.explain(version).all_missing() if status is Status.UNDETERMINED else []

@@ -92,7 +92,7 @@ def possible(view: RulebookView, node: Node, kind: str) -> bool:
 
 def possible_entry(view: RulebookView, entry_id: str, version: Version, kind: str) -> bool:
     """`possible` for one shipment rule's version, cached on the view."""
-    key = f"possible:{entry_id}:{version.effective}:{kind}"
+    key = ("possible", entry_id, version.effective, kind)
     found: bool | None = view.memo.get(key)
     if found is None:
         found = version.condition is None or possible(view, version.condition, kind)

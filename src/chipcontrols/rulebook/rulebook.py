@@ -215,7 +215,7 @@ class RulebookView:
         self.as_of = as_of
         self._by_kind: dict[str, list[InForce]] = {}
         # Derived data of procedures over this view (e.g. the rules of one step).
-        self.memo: dict[str, Any] = {}
+        self.memo: dict[Any, Any] = {}
         self._expanded: dict[str, list[str]] = {}
         self.in_force: dict[str, InForce] = {}
         for entry in rulebook.entries.values():
