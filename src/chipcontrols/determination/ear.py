@@ -17,6 +17,7 @@ from chipcontrols.determination.facts import (
     country_groups,
     item_facts_of,
     line_facts,
+    txn_facts,
 )
 from chipcontrols.determination.facts import (
     possible as _possible,
@@ -33,7 +34,7 @@ from chipcontrols.determination.record import (
     Verdict,
 )
 from chipcontrols.determination.transaction import Line, Transaction
-from chipcontrols.rulebook.evaluate import Facts, Status
+from chipcontrols.rulebook.evaluate import Facts, Status, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
@@ -136,6 +137,30 @@ class EarProcedure:
         self.owned = owned or []
         self._line: Line | None = None
         self._line_values: dict[str, Any] = {}
+        self._base: dict[str, Any] | None = None
+        self._txn_possible: dict[str, bool] = {}
+
+    def _txn_base(self, footnotes: set[str] | None) -> dict[str, Any]:
+        if self._base is None:
+            self._base = txn_facts(self.rulebook, self.view, self.txn, footnotes)
+        return self._base
+
+    def _possible_for_txn(self, evaluator: ShipmentEvaluator, in_force: InForce) -> bool:
+        """False when the rule is not met whatever the items: evaluated on the transaction's
+        own facts with every item fact and reference unknown (Kleene logic is monotone, so a
+        'not met' here stays 'not met' once the item is known)."""
+        found = self._txn_possible.get(in_force.entry.id)
+        if found is None:
+            version, _ = evaluator.applied(in_force)
+            if version is None or version.condition is None:
+                found = True
+            else:
+                assert self._base is not None  # built by the line's facts first
+                base = Facts({k: v for k, v in self._base.items() if k[0] != "_"})
+                status = status_of(version.condition, base, lambda *_: Status.UNDETERMINED)
+                found = status is not Status.NOT_MET
+            self._txn_possible[in_force.entry.id] = found
+        return found
 
     # ------------------------------------------------------------------ helpers
 
@@ -226,6 +251,7 @@ class EarProcedure:
             footnotes=footnotes,
             items=items,
             item_facts=item_facts,
+            base=self._txn_base(footnotes),
         )
         evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
         self._line, self._line_values = line, facts.values
@@ -236,10 +262,17 @@ class EarProcedure:
             ("us_person", "15 CFR 744.6(c)(2) (U.S. persons)"),
         ):
             node = TraceNode(step, citation, "no requirement")
-            applicable = _rules_for(self.view, step, line.item.kind)
+            applicable = [
+                f
+                for f in _rules_for(self.view, step, line.item.kind)
+                if self._possible_for_txn(evaluator, f)
+            ]
             skipped = len(_rules(self.view, step)) - len(applicable)
             if skipped:
-                node.detail = f"{skipped} rule(s) name only items of other kinds"
+                node.detail = (
+                    f"{skipped} rule(s) cannot apply to this kind of item, destination, "
+                    "end use or parties"
+                )
             for in_force in applicable:
                 status, missing, child, version = self._evaluate(evaluator, in_force)
                 node.children.append(child)
@@ -359,6 +392,7 @@ class EarProcedure:
             footnotes=footnotes,
             items=items,
             item_facts=item_facts,
+            base=self._txn_base(footnotes),
         )
         evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
         statuses: list[Status] = []

@@ -206,19 +206,11 @@ class ShipmentEvaluator:
         return evaluate(version.condition, self.shipment, self.resolve)
 
 
-def line_facts(
-    rulebook: Rulebook,
-    view: RulebookView,
-    txn: Transaction,
-    line: Line,
-    *,
-    subject_basis: str | None,
-    footnotes: set[str] | None,
-    items: _Evaluator | None = None,
-    item_facts: Facts | None = None,
-) -> LineFacts:
+def txn_facts(
+    rulebook: Rulebook, view: RulebookView, txn: Transaction, footnotes: set[str] | None
+) -> dict[str, Any]:
+    """The facts shared by every line of a transaction (route, parties, end uses)."""
     as_of = view.as_of
-    item = line.item
     values: dict[str, Any] = {
         "destination_groups": frozenset(country_groups(rulebook, txn.destination, as_of)),
         "transfer": txn.transfer,
@@ -240,11 +232,30 @@ def line_facts(
         values["exporter_us_person"] = txn.exporter_us_person
     if "supp2_748_dd" in txn.certifications:
         values["certifications_748_supp2_dd"] = txn.certifications["supp2_748_dd"]
-    if subject_basis is not None:
-        values["subject_basis"] = subject_basis
     if footnotes is not None:
         values["party_footnotes"] = frozenset(footnotes)
         values["end_user_fn5"] = "FN5" in footnotes
+    values["__lacking_hq__"] = lacking
+    return values
+
+
+def line_facts(
+    rulebook: Rulebook,
+    view: RulebookView,
+    txn: Transaction,
+    line: Line,
+    *,
+    subject_basis: str | None,
+    footnotes: set[str] | None,
+    items: _Evaluator | None = None,
+    item_facts: Facts | None = None,
+    base: dict[str, Any] | None = None,
+) -> LineFacts:
+    item = line.item
+    values = dict(base if base is not None else txn_facts(rulebook, view, txn, footnotes))
+    lacking = values.pop("__lacking_hq__")
+    if subject_basis is not None:
+        values["subject_basis"] = subject_basis
     if line.us_direct_product is not None:
         values["us_direct_product"] = line.us_direct_product
     if line.contains_us_ic is not None:
