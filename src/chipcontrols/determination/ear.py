@@ -408,6 +408,8 @@ class EarProcedure:
             "us.ear.734.fdp_e_footnote_5": "fdp_footnote_5",
         }
         for in_force in _rules_for(self.view, "subject", line.item.kind):
+            if not self._possible_for_txn(evaluator, in_force):
+                continue
             status, missing, child, _ = self._evaluate(evaluator, in_force)
             node.children.append(child)
             statuses.append(status)
@@ -572,6 +574,8 @@ class EarProcedure:
             effect = in_force.version.effect
             if effect is not None and effect.overcomes and not required & set(effect.overcomes):
                 continue  # overcomes none of this line's requirements
+            if not self._possible_for_txn(evaluator, in_force):
+                continue
             status, _, child, version = self._evaluate(evaluator, in_force)
             node.children.append(child)
             if status is not Status.MET or version is None or version.effect is None:
@@ -605,6 +609,8 @@ class EarProcedure:
         result.trace.append(node)
         policy_node = TraceNode("review policy", "15 CFR 742.6(b)(10); 744.23(d); 744.11", "")
         for in_force in _rules(self.view, "review_policy"):
+            if not self._possible_for_txn(evaluator, in_force):
+                continue
             status, _, child, version = self._evaluate(evaluator, in_force)
             policy_node.children.append(child)
             if status is Status.MET and version is not None and version.effect is not None:
