@@ -239,7 +239,18 @@ class Matcher:
         return tuple(out)
 
     def _split(self, token: str) -> list[str]:
-        """Split an unknown word into known words, longest first word first (two letters min)."""
+        """Split an unknown word into known words, longest first word first (two letters min).
+
+        Cached per word: the vocabulary is immutable."""
+        cache: dict[str, list[str]] = self.__dict__.setdefault("_split_cache", {})
+        found = cache.get(token)
+        if found is None:
+            if len(cache) > 100_000:
+                cache.clear()
+            found = cache[token] = self._split_uncached(token)
+        return list(found)
+
+    def _split_uncached(self, token: str) -> list[str]:
         if token in self.vocab or len(token) < 4 or not token.isalpha():
             return [token]
         for cut in range(len(token) - 2, 1, -1):
@@ -247,7 +258,7 @@ class Matcher:
             if left in self.vocab and left not in STOPWORDS:
                 if right in self.vocab and right not in STOPWORDS:
                     return [left, right]
-                rest = self._split(right)
+                rest = self._split_uncached(right)
                 if len(rest) > 1:
                     return [left, *rest]
         return [token]
