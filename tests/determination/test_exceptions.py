@@ -73,10 +73,15 @@ class _Listed(PartyChecker):
     def __init__(self, requirement: str) -> None:
         self.requirement = requirement
 
-    def snapshots(self) -> list[dict[str, Any]]:
+    def active(self) -> list[Any]:
+        return []
+
+    def snapshots(self, active: list[Any] | None = None) -> list[dict[str, Any]]:
         return [{"id": "test", "dataset": "test", "as_of": "2025-01-01"}]
 
-    def check(self, parties: list[Party], as_of: dt.date) -> list[ListedParty]:
+    def check(
+        self, parties: list[Party], as_of: dt.date, active: list[Any] | None = None
+    ) -> list[ListedParty]:
         end_user = next(p for p in parties if p.role == "end_user")
         return [
             ListedParty(

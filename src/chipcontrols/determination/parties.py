@@ -75,15 +75,21 @@ class PartyChecker:
     def __init__(self, service: ScreeningService | None = None) -> None:
         self.service = service or ScreeningService()
 
-    def snapshots(self) -> list[dict[str, Any]]:
+    def active(self) -> list[Any]:
+        """The active list snapshots, read once per determination."""
+        return list(self.service.snapshots())
+
+    def snapshots(self, active: list[Any] | None = None) -> list[dict[str, Any]]:
         return [
             {"id": s.id, "dataset": s.dataset, "as_of": s.as_of.isoformat()}
-            for s in self.service.snapshots()
+            for s in (active if active is not None else self.service.snapshots())
         ]
 
-    def check(self, parties: list[Party], as_of: dt.date) -> list[ListedParty]:
+    def check(
+        self, parties: list[Party], as_of: dt.date, active: list[Any] | None = None
+    ) -> list[ListedParty]:
         found: list[ListedParty] = []
-        for snapshot in self.service.snapshots():
+        for snapshot in active if active is not None else self.service.snapshots():
             matcher = self.service.matcher(snapshot)
             hits_by_query: dict[tuple[str, str | None, str | None], list[Any]] = {}
             for party in parties:

@@ -70,7 +70,7 @@ class Question:
         return {"id": self.id, "text": self.text, "field": self.field, "rule_id": self.rule_id}
 
 
-@dataclass
+@dataclass(slots=True)
 class TraceNode:
     """One step of a procedure: what it read, what it decided, under which provision.
 

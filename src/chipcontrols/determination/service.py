@@ -55,9 +55,10 @@ def determine(
     day = as_of or as_of_default(txn.raw) or dt.date.today()
     view = rulebook.at(day)
     checker = parties or (_default_checker() if screen else None)
-    listed = checker.check(txn.parties, day) if checker is not None else None
+    active = checker.active() if checker is not None else []
+    listed = checker.check(txn.parties, day, active) if checker is not None else None
     owned = checker.ownership(txn.parties, day) if checker is not None else None
-    snapshots = checker.snapshots() if checker is not None else []
+    snapshots = checker.snapshots(active) if checker is not None else []
 
     verdicts: list[Verdict] = []
     start = us_rules_start(rulebook)

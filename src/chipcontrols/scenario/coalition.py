@@ -571,10 +571,18 @@ class _GenericEndUser(PartyChecker):
     def __init__(self) -> None:  # no screening service: nothing is looked up
         pass
 
-    def snapshots(self) -> list[dict[str, Any]]:
+    def active(self) -> list[Any]:
         return []
 
-    def check(self, parties: list[Party], as_of: dt.date) -> list[ListedParty]:
+    def snapshots(self, active: list[Any] | None = None) -> list[dict[str, Any]]:
+        return []
+
+    def check(
+        self, parties: list[Party], as_of: dt.date, active: list[Any] | None = None
+    ) -> list[ListedParty]:
+        return []
+
+    def ownership(self, parties: list[Party], as_of: dt.date) -> list[Any]:
         return []
 
 
