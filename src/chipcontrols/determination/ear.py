@@ -139,6 +139,7 @@ class EarProcedure:
         self._line_values: dict[str, Any] = {}
         self._base: dict[str, Any] | None = None
         self._txn_possible: dict[str, bool] = {}
+        self._base_facts: Facts | None = None
 
     def _txn_base(self, footnotes: set[str] | None) -> dict[str, Any]:
         if self._base is None:
@@ -155,9 +156,12 @@ class EarProcedure:
             if version is None or version.condition is None:
                 found = True
             else:
-                assert self._base is not None  # built by the line's facts first
-                base = Facts({k: v for k, v in self._base.items() if k[0] != "_"})
-                status = status_of(version.condition, base, lambda *_: Status.UNDETERMINED)
+                if self._base_facts is None:
+                    assert self._base is not None  # built by the line's facts first
+                    self._base_facts = Facts({k: v for k, v in self._base.items() if k[0] != "_"})
+                status = status_of(
+                    version.condition, self._base_facts, lambda *_: Status.UNDETERMINED
+                )
                 found = status is not Status.NOT_MET
             self._txn_possible[in_force.entry.id] = found
         return found
