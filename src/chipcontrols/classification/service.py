@@ -91,6 +91,9 @@ class Classification:
         }
 
 
+_UNSET = object()
+
+
 class _Evaluator:
     """Evaluates entries of one view, memoising `ref`/`contains` look-ups per item."""
 
@@ -148,8 +151,9 @@ class _Evaluator:
     def status(self, entry_id: str, facts: Facts, kind: str | None = None) -> Status | None:
         """Like `resolve`, without explanations (memoised separately)."""
         key = (id(facts), entry_id)
-        if key in self._status_memo:
-            return self._status_memo[key]
+        known = self._status_memo.get(key, _UNSET)
+        if known is not _UNSET:
+            return known  # type: ignore[return-value]
         self._keep.append(facts)
         result: Status | None
         ids = self.view.expand(entry_id) if entry_id.endswith(".*") else [entry_id]

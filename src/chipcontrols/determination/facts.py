@@ -100,6 +100,9 @@ def possible_entry(view: RulebookView, entry_id: str, version: Version, kind: st
     return found
 
 
+_UNSET = object()
+
+
 class ShipmentEvaluator:
     """Evaluates shipment rules; `ref` to an item entry reads the item's classification.
 
@@ -142,8 +145,9 @@ class ShipmentEvaluator:
     def status(self, entry_id: str, facts: Facts) -> Status | None:
         if facts is not self.shipment:
             return self.items.status(entry_id, facts)
-        if entry_id in self._status:
-            return self._status[entry_id]
+        known = self._status.get(entry_id, _UNSET)
+        if known is not _UNSET:
+            return known  # type: ignore[return-value]
         statuses: list[Status] = []
         kind = self.item_facts.values.get("__kind__")
         for one in self.view.expand(entry_id):
