@@ -140,11 +140,22 @@ class EarProcedure:
         self._base: dict[str, Any] | None = None
         self._txn_possible: dict[str, bool] = {}
         self._base_facts: Facts | None = None
+        self._applicable_cache: dict[tuple[str, str], list[InForce]] = {}
 
     def _txn_base(self, footnotes: set[str] | None) -> dict[str, Any]:
         if self._base is None:
             self._base = txn_facts(self.rulebook, self.view, self.txn, footnotes)
         return self._base
+
+    def _applicable(self, evaluator: ShipmentEvaluator, step: str, kind: str) -> list[InForce]:
+        """The step's rules that may apply to this kind of item in this transaction."""
+        key = (step, kind)
+        found = self._applicable_cache.get(key)
+        if found is None:
+            found = self._applicable_cache[key] = [
+                f for f in _rules_for(self.view, step, kind) if self._possible_for_txn(evaluator, f)
+            ]
+        return found
 
     def _possible_for_txn(self, evaluator: ShipmentEvaluator, in_force: InForce) -> bool:
         """False when the rule is not met whatever the items: evaluated on the transaction's
@@ -266,11 +277,7 @@ class EarProcedure:
             ("us_person", "15 CFR 744.6(c)(2) (U.S. persons)"),
         ):
             node = TraceNode(step, citation, "no requirement")
-            applicable = [
-                f
-                for f in _rules_for(self.view, step, line.item.kind)
-                if self._possible_for_txn(evaluator, f)
-            ]
+            applicable = self._applicable(evaluator, step, line.item.kind)
             skipped = len(_rules(self.view, step)) - len(applicable)
             if skipped:
                 node.detail = (
