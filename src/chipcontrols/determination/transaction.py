@@ -155,6 +155,8 @@ def _number(raw: Any, *, loc: str, low: float = 0, high: float | None = None) ->
 
 
 def _unknown(raw: Mapping[str, Any], allowed: set[str], *, loc: str) -> None:
+    if raw.keys() <= allowed:
+        return
     extra = sorted(str(k) for k in set(raw) - allowed)
     if extra:
         raise InputError(
@@ -307,7 +309,7 @@ def _parse_party(raw: Any, *, loc: str) -> Party:
         else country_code(raw["ultimate_parent_country"], loc=f"{loc}.ultimate_parent_country"),
         address=raw.get("address"),
         aliases=tuple(aliases),
-        owners=parse_owners(raw.get("owners"), loc=f"{loc}.owners"),
+        owners=parse_owners(raw["owners"], loc=f"{loc}.owners") if raw.get("owners") else [],
     )
 
 
