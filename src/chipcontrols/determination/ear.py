@@ -140,6 +140,7 @@ class EarProcedure:
         self._base: dict[str, Any] | None = None
         self._txn_possible: dict[str, bool] = {}
         self._base_facts: Facts | None = None
+        self._base_key: frozenset[tuple[str, Any]] = frozenset()
         self._applicable_cache: dict[tuple[str, str], list[InForce]] = {}
 
     def _txn_base(self, footnotes: set[str] | None) -> dict[str, Any]:
@@ -163,17 +164,27 @@ class EarProcedure:
         'not met' here stays 'not met' once the item is known)."""
         found = self._txn_possible.get(in_force.entry.id)
         if found is None:
-            version, _ = evaluator.applied(in_force)
-            if version is None or version.condition is None:
-                found = True
-            else:
-                if self._base_facts is None:
-                    assert self._base is not None  # built by the line's facts first
-                    self._base_facts = Facts({k: v for k, v in self._base.items() if k[0] != "_"})
-                status = status_of(
-                    version.condition, self._base_facts, lambda *_: Status.UNDETERMINED
-                )
-                found = status is not Status.NOT_MET
+            if self._base_facts is None:
+                assert self._base is not None  # built by the line's facts first
+                base = {k: v for k, v in self._base.items() if k[0] != "_"}
+                self._base_facts = Facts(base)
+                self._base_key = frozenset(base.items())
+            # The answer depends only on the law and these facts: shared by every
+            # transaction with the same route, parties' countries and end uses.
+            key = ("ear.txn_possible", in_force.entry.id, self._base_key)
+            found = self.view.memo.get(key)
+            if found is None:
+                version, _ = evaluator.applied(in_force)
+                if version is None or version.condition is None:
+                    found = True
+                else:
+                    status = status_of(
+                        version.condition, self._base_facts, lambda *_: Status.UNDETERMINED
+                    )
+                    found = status is not Status.NOT_MET
+                if len(self.view.memo) > 200_000:
+                    self.view.memo.clear()
+                self.view.memo[key] = found
             self._txn_possible[in_force.entry.id] = found
         return found
 
