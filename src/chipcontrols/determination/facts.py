@@ -150,11 +150,8 @@ class ShipmentEvaluator:
             return known  # type: ignore[return-value]
         statuses: list[Status] = []
         kind = self.item_facts.values.get("__kind__")
-        for one in self.view.expand(entry_id):
-            in_force = self.view.get(one)
-            assert in_force is not None
-            applies_to = in_force.entry.applies_to
-            if "shipment" in applies_to:
+        for one, in_force, role in self._plan(entry_id, kind):
+            if role == "shipment":
                 version, _ = self.applied(in_force)
                 if version is None or version.condition is None:
                     continue
@@ -162,7 +159,7 @@ class ShipmentEvaluator:
                     statuses.append(Status.NOT_MET)  # names only items of other kinds
                     continue
                 statuses.append(status_of(version.condition, self.shipment, self.status))
-            elif kind is not None and kind not in applies_to:
+            elif role == "other_kind":
                 statuses.append(Status.NOT_MET)  # an entry for another kind of item
             else:
                 found = self.items.status(one, self.item_facts)
@@ -171,6 +168,25 @@ class ShipmentEvaluator:
         result = any_of(statuses) if statuses else None
         self._status[entry_id] = result
         return result
+
+    def _plan(self, entry_id: str, kind: str | None) -> list[tuple[str, InForce, str]]:
+        """The entries a reference names, each with how to answer it (cached on the view)."""
+        key = ("shipment.plan", entry_id, kind)
+        plan: list[tuple[str, InForce, str]] | None = self.view.memo.get(key)
+        if plan is None:
+            plan = []
+            for one in self.view.expand(entry_id):
+                in_force = self.view.in_force[one]
+                applies_to = in_force.entry.applies_to
+                if "shipment" in applies_to:
+                    role = "shipment"
+                elif kind is not None and kind not in applies_to:
+                    role = "other_kind"
+                else:
+                    role = "item"
+                plan.append((one, in_force, role))
+            self.view.memo[key] = plan
+        return plan
 
     def resolve(
         self, entry_id: str, facts: Facts, kind: str | None = None
