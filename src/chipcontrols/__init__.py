@@ -1,21 +1,40 @@
-"""chipcontrols: export controls on chips and chip-making equipment as cited, dated law."""
+"""chipcontrols: export controls on chips and chip-making equipment as cited, dated law.
+
+The services are imported on first use, so that `import chipcontrols` stays fast:
+
+    from chipcontrols import classify, determine, assess, load_rulebook
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from chipcontrols.errors import ChipControlsError, InputError, LawError, NotFoundError
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    from chipcontrols.classification import classify
+    from chipcontrols.determination import determine
+    from chipcontrols.investment import assess
+    from chipcontrols.rulebook.rulebook import load_rulebook
+    from chipcontrols.screening.service import ScreeningService
 
-def classify(*args: object, **kwargs: object) -> object:
-    """See chipcontrols.classification.classify (imported lazily to keep start-up fast)."""
-    from chipcontrols.classification import classify as _classify
+_LAZY = {
+    "classify": "chipcontrols.classification",
+    "determine": "chipcontrols.determination",
+    "assess": "chipcontrols.investment",
+    "load_rulebook": "chipcontrols.rulebook.rulebook",
+    "ScreeningService": "chipcontrols.screening.service",
+}
 
-    return _classify(*args, **kwargs)  # type: ignore[arg-type]
 
-
-def load_rulebook() -> object:
-    from chipcontrols.rulebook.rulebook import load_rulebook as _load
-
-    return _load()
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'chipcontrols' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 __all__ = [
@@ -23,7 +42,10 @@ __all__ = [
     "InputError",
     "LawError",
     "NotFoundError",
+    "ScreeningService",
     "__version__",
+    "assess",
     "classify",
+    "determine",
     "load_rulebook",
 ]
