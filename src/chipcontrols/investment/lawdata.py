@@ -107,15 +107,7 @@ class Provision:
 
     def at(self, as_of: dt.date) -> ProvisionVersion | None:
         """The version in force on `as_of` (None before the first or after a removal)."""
-        current: ProvisionVersion | None = None
-        for version in self.versions:
-            if version.effective > as_of:
-                break
-            if version.status != "announced":
-                current = version
-        if current is None or current.status == "removed":
-            return None
-        return current
+        return fields.in_force_at(self.versions, as_of)
 
 
 @dataclass(frozen=True)

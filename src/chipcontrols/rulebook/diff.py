@@ -42,6 +42,28 @@ def entry_history(entry: Entry, as_of: dt.date) -> dict[str, Any]:
     }
 
 
+def entry_change(entry: Entry, old: Version | None, new: Version | None) -> dict[str, Any] | None:
+    """What differs between two versions of an entry (None when nothing does)."""
+    if old is new:
+        return None
+    if old is None:
+        kind = "added"
+    elif new is None:
+        kind = "removed"
+    elif old.condition == new.condition and old.text == new.text:
+        return None
+    else:
+        kind = "changed" if old.condition != new.condition else "text_changed"
+    return {
+        "id": entry.id,
+        "entry": entry.entry,
+        "jurisdiction": entry.jurisdiction,
+        "change": kind,
+        "old": version_record(old) if old else None,
+        "new": version_record(new) if new else None,
+    }
+
+
 def diff_rulebook(
     rulebook: Rulebook, d1: dt.date, d2: dt.date, *, jurisdiction: str | None = None
 ) -> list[dict[str, Any]]:
@@ -53,27 +75,9 @@ def diff_rulebook(
     for entry in sorted(rulebook.entries.values(), key=lambda e: (e.jurisdiction, e.id)):
         if jurisdiction and entry.jurisdiction != jurisdiction.upper():
             continue
-        old, new = entry.version_at(d1), entry.version_at(d2)
-        if old is new:
-            continue
-        if old is None:
-            kind = "added"
-        elif new is None:
-            kind = "removed"
-        elif old.condition == new.condition and old.text == new.text:
-            continue
-        else:
-            kind = "changed" if old.condition != new.condition else "text_changed"
-        changes.append(
-            {
-                "id": entry.id,
-                "entry": entry.entry,
-                "jurisdiction": entry.jurisdiction,
-                "change": kind,
-                "old": version_record(old) if old else None,
-                "new": version_record(new) if new else None,
-            }
-        )
+        change = entry_change(entry, entry.version_at(d1), entry.version_at(d2))
+        if change is not None:
+            changes.append(change)
     return changes
 
 

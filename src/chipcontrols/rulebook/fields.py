@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 from chipcontrols.errors import LawError
 
@@ -68,3 +68,28 @@ def string_list(raw: Any, *, loc: str, pattern: re.Pattern[str] | None = None) -
     if not isinstance(raw, list) or not raw:
         raise LawError("expected a non-empty list of strings", loc=loc)
     return tuple(string(v, loc=f"{loc}[{i}]", pattern=pattern) for i, v in enumerate(raw))
+
+
+class Dated(Protocol):
+    @property
+    def effective(self) -> dt.date: ...
+
+    @property
+    def status(self) -> str: ...
+
+
+V = TypeVar("V", bound=Dated)
+
+
+def in_force_at(versions: Sequence[V], as_of: dt.date) -> V | None:
+    """The version in force on `as_of`: the latest in force or removed effective on or before
+    it, ignoring announced ones; None before the first version or after a removal."""
+    current: V | None = None
+    for version in versions:
+        if version.effective > as_of:
+            break
+        if version.status != "announced":
+            current = version
+    if current is None or current.status == "removed":
+        return None
+    return current

@@ -108,15 +108,7 @@ class Entry:
 
     def version_at(self, as_of: dt.date) -> Version | None:
         """The latest in-force or removed version effective on or before `as_of`."""
-        current: Version | None = None
-        for version in self.versions:
-            if version.effective > as_of:
-                break
-            if version.status != "announced":
-                current = version
-        if current is None or current.status == "removed":
-            return None
-        return current
+        return fields.in_force_at(self.versions, as_of)
 
 
 # Field readers (shared with the other law loaders).
@@ -363,15 +355,7 @@ class DatedList:
     file: str
 
     def version_at(self, as_of: dt.date) -> ListVersion | None:
-        current: ListVersion | None = None
-        for version in self.versions:
-            if version.effective > as_of:
-                break
-            if version.status != "announced":
-                current = version
-        if current is None or current.status == "removed":
-            return None
-        return current
+        return fields.in_force_at(self.versions, as_of)
 
     def members_at(self, as_of: dt.date) -> frozenset[str]:
         version = self.version_at(as_of)

@@ -16,7 +16,7 @@ from typing import Any
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.determination import Determination, determine
 from chipcontrols.errors import ChipControlsError, InputError
-from chipcontrols.rulebook.diff import version_record
+from chipcontrols.rulebook.diff import entry_change
 from chipcontrols.rulebook.yamlio import load_yaml_file
 from chipcontrols.scenario.capabilities import Vocabulary, load_capabilities
 from chipcontrols.scenario.coalition import (
@@ -265,28 +265,11 @@ def law_changes(scenario: Scenario, as_of: dt.date) -> list[dict[str, Any]]:
             continue
         old = old_entry.version_at(as_of) if old_entry else None
         new = new_entry.version_at(as_of) if new_entry else None
-        if old is new:
-            continue
         entry = new_entry or old_entry
         assert entry is not None
-        if old is None:
-            kind = "added"
-        elif new is None:
-            kind = "removed"
-        elif old.condition == new.condition and old.text == new.text:
-            continue
-        else:
-            kind = "changed" if old.condition != new.condition else "text_changed"
-        out.append(
-            {
-                "id": entry.id,
-                "entry": entry.entry,
-                "jurisdiction": entry.jurisdiction,
-                "change": kind,
-                "old": version_record(old) if old else None,
-                "new": version_record(new) if new else None,
-            }
-        )
+        change = entry_change(entry, old, new)
+        if change is not None:
+            out.append(change)
     for list_id in sorted(scen.lists):
         old_list, new_list = base.lists.get(list_id), scen.lists[list_id]
         if old_list is new_list or old_list is None:
