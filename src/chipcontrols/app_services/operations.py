@@ -2,21 +2,22 @@
 service function (classify, screen, determine, assess) that can run pinned to a recorded
 rulebook and recorded list snapshots, which is what replay needs.
 
-A capability that is not installed is simply absent from `available_operations()`;
-adding one is one `Operation` subclass and one line in `OPERATIONS`.
+Adding one is one `Operation` subclass and one line in `OPERATIONS`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chipcontrols.determination import determine
+from chipcontrols.determination.parties import PartyChecker
 from chipcontrols.errors import InputError
+from chipcontrols.investment import assess
+from chipcontrols.investment.lawdata import load_fdi_law_from
 from chipcontrols.rulebook.rulebook import Rulebook
 from chipcontrols.screening.service import ScreeningService, parse_parties
 
@@ -65,14 +66,6 @@ def _plain(obj: Any) -> dict[str, Any]:
         if isinstance(out, Mapping):
             return dict(out)
     raise TypeError(f"cannot turn {type(obj).__name__} into a record")
-
-
-def _call(func: Callable[..., Any], *args: Any, **optional: Any) -> Any:
-    """Call with the optional keywords the function accepts (pins it where it can be)."""
-    params = inspect.signature(func).parameters
-    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    kwargs = {k: v for k, v in optional.items() if takes_any or k in params}
-    return func(*args, **kwargs)
 
 
 class _PinnedScreening(ScreeningService):
@@ -165,28 +158,17 @@ class Screening(Operation):
 
 class Determination(Operation):
     kind, action, title = "determination", "determine", "Determination"
-    module = "chipcontrols.determination"
-
-    def available(self) -> bool:
-        try:
-            mod = importlib.import_module(self.module)
-        except ImportError:
-            return False
-        return callable(getattr(mod, "determine", None))
 
     def validate(self, payload: Any) -> dict[str, Any]:
         return {"transaction": _mapping(payload, "transaction")}
 
     def run(self, ctx: Context, payload: dict[str, Any], as_of: dt.date, pins: Pins) -> Outcome:
-        module = importlib.import_module(self.module)
-        optional: dict[str, Any] = {"rulebook": pins.rulebook}
-        try:
-            from chipcontrols.determination.parties import PartyChecker
-
-            optional["parties"] = PartyChecker(_pinned(ctx.screening, pins.snapshots))
-        except ImportError:  # an older determination module screens on its own
-            pass
-        record = _call(module.determine, payload["transaction"], as_of, **optional)
+        record = determine(
+            payload["transaction"],
+            as_of,
+            rulebook=pins.rulebook,
+            parties=PartyChecker(_pinned(ctx.screening, pins.snapshots)),
+        )
         result = _plain(record)
         # The parties' screening hits, kept with the record: the review queue reads them.
         result["screening"] = _screen_parties(ctx, payload["transaction"], as_of, pins)
@@ -210,27 +192,21 @@ class Determination(Operation):
 
 class Assessment(Operation):
     kind, action, title = "assessment", "assess", "Investment assessment"
-    module = "chipcontrols.investment"
-
-    def available(self) -> bool:
-        try:
-            mod = importlib.import_module(self.module)
-        except ImportError:
-            return False
-        return callable(getattr(mod, "assess", None))
 
     def validate(self, payload: Any) -> dict[str, Any]:
         return {"deal": _mapping(payload, "deal")}
 
     def run(self, ctx: Context, payload: dict[str, Any], as_of: dt.date, pins: Pins) -> Outcome:
-        assess = importlib.import_module(self.module).assess
-        optional: dict[str, Any] = {}
-        if pins.law_root is not None:
-            from chipcontrols.investment.lawdata import load_fdi_law_from
-
-            optional["law"] = load_fdi_law_from(pins.law_root / "_fdi")
-            optional["rulebook_version"] = pins.rulebook.version
-        result = _plain(_call(assess, payload["deal"], as_of, **optional))
+        if pins.law_root is not None:  # a replay under archived law
+            answer = assess(
+                payload["deal"],
+                as_of,
+                law=load_fdi_law_from(pins.law_root / "_fdi"),
+                rulebook_version=pins.rulebook.version,
+            )
+        else:
+            answer = assess(payload["deal"], as_of)
+        result = _plain(answer)
         verdicts = result.get("verdicts") or []
         summary = "; ".join(
             f"{v.get('regime')}: {v.get('verdict')}" for v in verdicts if isinstance(v, Mapping)
