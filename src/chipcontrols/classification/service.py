@@ -94,7 +94,7 @@ class Classification:
 _UNSET = object()
 
 
-class _Evaluator:
+class EntryEvaluator:
     """Evaluates entries of one view, memoising `ref`/`contains` look-ups per item."""
 
     def __init__(self, view: RulebookView) -> None:
@@ -194,11 +194,11 @@ class _Evaluator:
         )
 
 
-def _with_kind(item: Item) -> Facts:
+def facts_with_kind(item: Item) -> Facts:
     """Facts carrying the item kind, so `ref` to an entry of another kind is not met."""
     values = dict(item.values)
     values["__kind__"] = item.kind
-    return Facts(values, [_with_kind(c) for c in item.components], item.name)
+    return Facts(values, [facts_with_kind(c) for c in item.components], item.name)
 
 
 def classify(
@@ -216,8 +216,8 @@ def classify(
     if not isinstance(item, Item):
         cat = catalog or load_catalog()
         item = parse_item(item, rulebook, products=cat.lookup)
-    evaluator = _Evaluator(view)
-    facts = _with_kind(item)
+    evaluator = EntryEvaluator(view)
+    facts = facts_with_kind(item)
     results = [
         evaluator.run(in_force, facts)
         for in_force in view.for_kind(item.kind)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from chipcontrols.classification.service import _Evaluator
+from chipcontrols.classification.service import EntryEvaluator
 from chipcontrols.determination.facts import (
     LineFacts,
     ShipmentEvaluator,
@@ -32,6 +32,7 @@ from chipcontrols.determination.record import (
     Reason,
     TraceNode,
     Verdict,
+    unique_questions,
 )
 from chipcontrols.determination.transaction import Line, Transaction
 from chipcontrols.rulebook.evaluate import Facts, Status, status_of
@@ -247,7 +248,7 @@ class EarProcedure:
         name = line.item.name or line.item.product or line.item.kind
         result = LineResult(index=index, name=name, verdict="undetermined")
         footnotes = self._footnotes()
-        items = _Evaluator(self.view)
+        items = EntryEvaluator(self.view)
         item_facts = item_facts_of(line)
         basis, subject, subject_trace, subject_questions = self._subject(
             line, footnotes, items, item_facts
@@ -328,7 +329,7 @@ class EarProcedure:
                     "Whether the foreign-made item is subject to the EAR turns on facts not given.",
                 )
             )
-            self._dedupe(result)
+            result.questions = unique_questions(result.questions)
             return result
         self._exceptions_and_policy(result, evaluator)
         if result.requirements:
@@ -360,18 +361,8 @@ class EarProcedure:
             )
         for req in result.requirements:
             result.reasons.append(Reason(req.rule_id, req.citation, req.text, req.url, req.note))
-        self._dedupe(result)
+        result.questions = unique_questions(result.questions)
         return result
-
-    @staticmethod
-    def _dedupe(result: LineResult) -> None:
-        seen: set[str] = set()
-        unique = []
-        for q in result.questions:
-            if q.id not in seen:
-                seen.add(q.id)
-                unique.append(q)
-        result.questions = unique
 
     # ------------------------------------------------------------------ steps
 
@@ -383,7 +374,7 @@ class EarProcedure:
         }
 
     def _subject(
-        self, line: Line, footnotes: set[str] | None, items: _Evaluator, item_facts: Facts
+        self, line: Line, footnotes: set[str] | None, items: EntryEvaluator, item_facts: Facts
     ) -> tuple[str | None, Status, TraceNode, list[Question]]:
         txn = self.txn
         node = TraceNode("subject to the EAR", "15 CFR 734.3", "")
@@ -660,7 +651,6 @@ def combine(jurisdiction: str, lines: list[LineResult], scope_note: str | None) 
         jurisdiction=jurisdiction, verdict=verdict, review_policy=policy, scope_note=scope_note
     )
     seen_reasons: set[tuple[str, str]] = set()
-    seen_q: set[str] = set()
     seen_exc: set[str] = set()
     for line in lines:
         for reason in line.reasons:
@@ -668,10 +658,7 @@ def combine(jurisdiction: str, lines: list[LineResult], scope_note: str | None) 
             if key not in seen_reasons:
                 seen_reasons.add(key)
                 out.reasons.append(reason)
-        for question in line.questions:
-            if question.id not in seen_q:
-                seen_q.add(question.id)
-                out.questions.append(question)
+        out.questions.extend(line.questions)
         if verdict == "licence_exception_available":
             for exc in line.exceptions:
                 if exc.name not in seen_exc:
@@ -689,4 +676,5 @@ def combine(jurisdiction: str, lines: list[LineResult], scope_note: str | None) 
                 "licence_exceptions": [e.name for e in line.exceptions],
             }
         )
+    out.questions = unique_questions(out.questions)
     return out

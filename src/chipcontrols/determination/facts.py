@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chipcontrols.classification.service import _Evaluator, _with_kind
+from chipcontrols.classification.service import EntryEvaluator, facts_with_kind
 from chipcontrols.determination.transaction import Line, Party, Transaction
 from chipcontrols.rulebook.conditions import AllOf, AnyOf, Node, Ref
 from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, evaluate, status_of
@@ -116,10 +116,10 @@ class ShipmentEvaluator:
         view: RulebookView,
         item_facts: Facts,
         shipment: Facts,
-        items: _Evaluator | None = None,
+        items: EntryEvaluator | None = None,
     ) -> None:
         self.view = view
-        self.items = items or _Evaluator(view)
+        self.items = items or EntryEvaluator(view)
         self.item_facts = item_facts
         self.shipment = shipment
         self._status: dict[str, Status | None] = {}
@@ -267,7 +267,7 @@ def line_facts(
     *,
     subject_basis: str | None,
     footnotes: set[str] | None,
-    items: _Evaluator | None = None,
+    items: EntryEvaluator | None = None,
     item_facts: Facts | None = None,
     base: dict[str, Any] | None = None,
 ) -> LineFacts:
@@ -291,7 +291,7 @@ def line_facts(
     for src, dst in copies.items():
         if item.values.get(src) is not None:
             values[dst] = item.values[src]
-    evaluator = items or _Evaluator(view)
+    evaluator = items or EntryEvaluator(view)
     facts = item_facts or item_facts_of(line)
     lazy = LazyValues(values)
     lazy.defer(
@@ -338,11 +338,11 @@ class LazyValues(dict[str, Any]):
 
 
 def item_facts_of(line: Line) -> Facts:
-    return _with_kind(line.item)
+    return facts_with_kind(line.item)
 
 
 def _item_ccl_facts(
-    view: RulebookView, evaluator: _Evaluator, facts: Facts, values: dict[str, Any], line: Line
+    view: RulebookView, evaluator: EntryEvaluator, facts: Facts, values: dict[str, Any], line: Line
 ) -> None:
     """item_on_ccl, item_category3_bcde and item_eccn_bases from the item's US classification."""
     met: list[str] = []

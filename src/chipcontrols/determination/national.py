@@ -15,6 +15,7 @@ from chipcontrols.determination.record import (
     Reason,
     TraceNode,
     Verdict,
+    unique_questions,
 )
 from chipcontrols.determination.transaction import Transaction
 from chipcontrols.rulebook.evaluate import Status
@@ -204,7 +205,7 @@ def determine_listed(
                     note=regime.scope_note,
                 )
             )
-        result.questions = _unique(result.questions)
+        result.questions = unique_questions(result.questions)
         lines.append(result)
     return combine(regime.jurisdiction, lines, regime.scope_note)
 
@@ -215,16 +216,6 @@ def _covered(regime: Regime, kind: str) -> bool:
     if regime.covers == "none":
         return False
     return kind not in CHIP_KINDS
-
-
-def _unique(questions: list[Question]) -> list[Question]:
-    seen: set[str] = set()
-    out = []
-    for q in questions:
-        if q.id not in seen:
-            seen.add(q.id)
-            out.append(q)
-    return out
 
 
 def _eu001(result: LineResult, txn: Transaction, rulebook: Rulebook, as_of: dt.date) -> None:

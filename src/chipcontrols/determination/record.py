@@ -70,6 +70,17 @@ class Question:
         return {"id": self.id, "text": self.text, "field": self.field, "rule_id": self.rule_id}
 
 
+def unique_questions(questions: list[Question]) -> list[Question]:
+    """Each question once (by id), in the order first asked."""
+    seen: set[str] = set()
+    out = []
+    for question in questions:
+        if question.id not in seen:
+            seen.add(question.id)
+            out.append(question)
+    return out
+
+
 @dataclass(slots=True)
 class TraceNode:
     """One step of a procedure: what it read, what it decided, under which provision.
