@@ -5,7 +5,6 @@ and the review policy. Each step records a trace node with its citation."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -47,10 +46,7 @@ SCOPE_NOTE = (
     "that classification checked by hand."
 )
 _PART_744_STEPS = ("end_use", "end_user", "us_person")
-_RFF_START = dt.date(2024, 12, 2)  # 740.26 added by 89 FR 96790, effective Dec. 2, 2024
-_RFF_EXCLUDED = frozenset(
-    {"3B001", "3B002", "3B993", "3B994", "3D992", "3D993", "3D994", "3E992", "3E993", "3E994"}
-)
+_RFF_EXCLUDED = "us.ear.740_26.excluded_eccns"  # its first version dates the exception
 
 
 @dataclass
@@ -537,19 +533,20 @@ class EarProcedure:
         outside the SME ECCNs, not for advanced-node IC production."""
         if "740.26" not in (hit.licence_requirement or "") or self._line is None:
             return None
-        if self.view.as_of < _RFF_START:
-            return None
+        excluded = self.rulebook.lists[_RFF_EXCLUDED].version_at(self.view.as_of)
+        if excluded is None:
+            return None  # the exception does not exist yet
         facts = self._line_values
         bases = facts.get("item_eccn_bases")
         uses = facts.get("end_uses")
         if bases is None or uses is None:
             return None  # unknown ECCN or end use: the exception cannot be confirmed
-        if bases & _RFF_EXCLUDED or "advanced_node_ic_production" in uses:
+        if bases & excluded.members or "advanced_node_ic_production" in uses:
             return None
         return ExceptionOption(
             "RFF",
             "us.ear.740_26",
-            "15 CFR 740.26 (89 FR 96790, Dec. 5, 2024)",
+            excluded.source.citation,
             "Notify BIS 45 days before export; installation and annual reports (740.26(d)-(e)); "
             "not for operating or servicing the SME of 740.26(c)(1) nor for producing "
             "advanced-node ICs; does not overcome requirements for other listed parties.",
