@@ -253,35 +253,20 @@ def build_router() -> APIRouter:
         data = services(request).records(kind=kind, limit=50, offset=offset)
         return page(request, "records.html", data, who)
 
-    @router.get("/records/{record_id}")
-    def record(request: Request, record_id: str) -> Response:
+    def _record_page(request: Request, record_id: str, template: str) -> Response:
         who = user(request)
         svc = services(request)
         data = svc.record(record_id)
         audit_entries = svc.audit_entries(subject=data["id"], limit=5)["entries"]
-        return page(
-            request,
-            "record.html",
-            data,
-            who,
-            questions=questions_of(data),
-            audit=audit_entries,
-        )
+        return page(request, template, data, who, questions=questions_of(data), audit=audit_entries)
+
+    @router.get("/records/{record_id}")
+    def record(request: Request, record_id: str) -> Response:
+        return _record_page(request, record_id, "record.html")
 
     @router.get("/records/{record_id}/print")
     def record_print(request: Request, record_id: str) -> Response:
-        who = user(request)
-        svc = services(request)
-        data = svc.record(record_id)
-        audit_entries = svc.audit_entries(subject=data["id"], limit=5)["entries"]
-        return page(
-            request,
-            "print.html",
-            data,
-            who,
-            questions=questions_of(data),
-            audit=audit_entries,
-        )
+        return _record_page(request, record_id, "print.html")
 
     @router.post("/records/{record_id}/replay")
     async def replay(request: Request, record_id: str) -> Response:
