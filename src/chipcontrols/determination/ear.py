@@ -10,6 +10,13 @@ from functools import partial
 from typing import Any
 
 from chipcontrols.classification.service import EntryEvaluator
+from chipcontrols.determination.coverage import (
+    Coverage,
+    eccn_question,
+    eccn_reasons_question,
+    step_question,
+    us_coverage,
+)
 from chipcontrols.determination.facts import (
     LineFacts,
     ShipmentEvaluator,
@@ -46,6 +53,13 @@ SCOPE_NOTE = (
     "that classification checked by hand."
 )
 _PART_744_STEPS = ("end_use", "end_user", "us_person")
+# The steps whose rules are shipment rules in law/ (effect.step), in the order of part 732.
+_STEPS = (
+    ("ccl", "15 CFR 732.3(b)-(c); parts 738, 742 (CCL and destination)"),
+    ("end_use", "15 CFR 732.3(d); part 744 (end uses)"),
+    ("us_person", "15 CFR 744.6 (U.S. persons)"),
+    ("embargo", "15 CFR 732.3(g)-(h); part 746 (embargoes and special controls)"),
+)
 _RFF_EXCLUDED = "us.ear.740_26.excluded_eccns"  # its first version dates the exception
 
 
@@ -139,6 +153,7 @@ class EarProcedure:
         self._base_facts: Facts | None = None
         self._base_key: frozenset[tuple[str, Any]] = frozenset()
         self._applicable_cache: dict[tuple[str, str], list[InForce]] = {}
+        self.coverage = us_coverage(rulebook, view.as_of)
 
     def _txn_base(self, footnotes: set[str] | None) -> dict[str, Any]:
         if self._base is None:
@@ -251,17 +266,7 @@ class EarProcedure:
         )
         result.trace.append(subject_trace)
         if subject is Status.NOT_MET:
-            result.verdict = "not_subject"
-            result.reasons.append(
-                Reason(
-                    "us.ear.734.3",
-                    "15 CFR 734.3",
-                    "The item is neither in the United States nor of U.S. origin, and no de "
-                    "minimis or foreign direct product rule encoded here makes it subject to "
-                    "the EAR.",
-                    note=SCOPE_NOTE,
-                )
-            )
+            self._not_subject(result, line, footnotes, items, item_facts)
             return result
         if subject is Status.UNDETERMINED:
             result.questions.extend(subject_questions)
@@ -279,42 +284,17 @@ class EarProcedure:
         evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
         self._line, self._line_values = line, facts.values
         undetermined: list[Question] = []
-        for step, citation in (
-            ("ccl", "15 CFR 732.3(b)-(c); 742.6(a)(6) (CCL and destination)"),
-            ("end_use", "15 CFR 732.3(d); 744.21, 744.23 (end uses)"),
-            ("us_person", "15 CFR 744.6(c)(2) (U.S. persons)"),
-        ):
-            node = TraceNode(step, citation, "no requirement")
-            applicable = self._applicable(evaluator, step, line.item.kind)
-            skipped = len(_rules(self.view, step)) - len(applicable)
-            if skipped:
-                node.detail = (
-                    f"{skipped} rule(s) cannot apply to this kind of item, destination, "
-                    "end use or parties"
-                )
-            for in_force in applicable:
-                status, missing, child, version = self._evaluate(evaluator, in_force)
-                node.children.append(child)
-                if status is Status.MET and version is not None and version.effect is not None:
-                    result.requirements.append(
-                        Requirement(
-                            in_force.entry.id,
-                            step,
-                            version.source.citation,
-                            f'{in_force.entry.entry} ({in_force.entry.title}): "{version.text}"',
-                            version.effect.review_policy,
-                            version.source.url,
-                            _note(version, evaluator.applied(in_force)[1]),
-                        )
-                    )
-                    node.outcome = "licence required"
-                elif status is Status.UNDETERMINED:
-                    undetermined.extend(self._questions(missing, in_force.entry.id))
-                    if node.outcome == "no requirement":
-                        node.outcome = "undetermined"
-            result.trace.append(node)
+        for step, citation in _STEPS:
+            if step == "embargo" and step not in self.coverage.steps:
+                continue  # asked below by _embargo_step until part 746 is encoded
+            result.trace.append(self._step(result, evaluator, step, citation, undetermined))
+            if step == "ccl":
+                result.trace.append(self._classification_coverage(result, facts, undetermined))
         result.trace.append(self._end_user_step(result, facts))
-        result.trace.append(self._embargo_step(result))
+        if "end_user" not in self.coverage.steps:
+            undetermined.append(step_question(self.coverage, "end_user"))
+        if "embargo" not in self.coverage.steps:
+            result.trace.append(self._embargo_step(result))
         if subject is Status.UNDETERMINED:
             result.verdict = "undetermined"
             result.questions.extend(undetermined)
@@ -369,6 +349,146 @@ class EarProcedure:
             f"FN{n}" for hit in self.listed if hit.match and not hit.cleared for n in hit.footnotes
         }
 
+    def _step(
+        self,
+        result: LineResult,
+        evaluator: ShipmentEvaluator,
+        step: str,
+        citation: str,
+        undetermined: list[Question],
+    ) -> TraceNode:
+        """One step's shipment rules: each met rule is a requirement, each undetermined one
+        asks the facts that would decide it. A step the rulebook does not encode on this date
+        is itself a question."""
+        node = TraceNode(step, citation, "no requirement")
+        if step not in self.coverage.steps:
+            node.outcome = "undetermined"
+            node.detail = f"not encoded on {self.view.as_of} (see {self.coverage.list_ids[0]})"
+            undetermined.append(step_question(self.coverage, step))
+            return node
+        assert self._line is not None
+        applicable = self._applicable(evaluator, step, self._line.item.kind)
+        skipped = len(_rules(self.view, step)) - len(applicable)
+        if skipped:
+            node.detail = (
+                f"{skipped} rule(s) cannot apply to this kind of item, destination, "
+                "end use or parties"
+            )
+        for in_force in applicable:
+            status, missing, child, version = self._evaluate(evaluator, in_force)
+            node.children.append(child)
+            if status is Status.MET and version is not None and version.effect is not None:
+                result.requirements.append(
+                    Requirement(
+                        in_force.entry.id,
+                        step,
+                        version.source.citation,
+                        f'{in_force.entry.entry} ({in_force.entry.title}): "{version.text}"',
+                        version.effect.review_policy,
+                        version.source.url,
+                        _note(version, evaluator.applied(in_force)[1]),
+                    )
+                )
+                node.outcome = "licence required"
+            elif status is Status.UNDETERMINED:
+                undetermined.extend(self._questions(missing, in_force.entry.id))
+                if node.outcome == "no requirement":
+                    node.outcome = "undetermined"
+        return node
+
+    def _classification_coverage(
+        self, result: LineResult, facts: LineFacts, undetermined: list[Question]
+    ) -> TraceNode:
+        """The CCL step decides only for ECCNs whose licence requirements are encoded: an item
+        that meets no encoded entry and states no ECCN, or that is in an ECCN whose Country
+        Chart reasons are not encoded, leaves the CCL step undetermined."""
+        covered = self.coverage.classifications
+        node = TraceNode(
+            "classification coverage", self.coverage.citation or "15 CFR part 774", "covered"
+        )
+        if any(r.step == "ccl" for r in result.requirements) or "ccl" not in self.coverage.steps:
+            node.outcome = "not needed" if result.requirements else node.outcome
+            return node
+        bases: frozenset[str] | None = facts.values.get("item_eccn_bases")
+        assert self._line is not None
+        if bases is None:
+            node.outcome = "undetermined"
+            node.detail = "the item meets no encoded CCL entry and states no ECCN (described_in)"
+            undetermined.append(eccn_question(self.coverage, self._line.item.kind))
+            return node
+        outside = sorted(bases - covered)
+        node.inputs = {"eccns": sorted(bases) or ["EAR99"]}
+        if outside:
+            node.outcome = "undetermined"
+            node.detail = "licence requirements not encoded for " + ", ".join(outside)
+            undetermined.extend(eccn_reasons_question(self.coverage, e) for e in outside)
+        else:
+            node.detail = "every ECCN of the item has its licence requirements encoded"
+        return node
+
+    def _not_subject(
+        self,
+        result: LineResult,
+        line: Line,
+        footnotes: set[str] | None,
+        items: EntryEvaluator,
+        item_facts: Facts,
+    ) -> None:
+        """An item not subject to the EAR may still need a licence: 744.6(c)(2) controls a
+        U.S. person's shipping, transmitting or servicing of items not subject to the EAR."""
+        facts = line_facts(
+            self.rulebook,
+            self.view,
+            self.txn,
+            line,
+            subject_basis=None,
+            footnotes=footnotes,
+            items=items,
+            item_facts=item_facts,
+            base=self._txn_base(footnotes),
+            subject_to_ear=False,
+        )
+        evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
+        self._line, self._line_values = line, facts.values
+        undetermined: list[Question] = []
+        result.trace.append(
+            self._step(result, evaluator, "us_person", dict(_STEPS)["us_person"], undetermined)
+        )
+        for req in result.requirements:
+            result.reasons.append(Reason(req.rule_id, req.citation, req.text, req.url, req.note))
+        if result.requirements:
+            result.verdict = "licence_required"
+            result.review_policy = max(
+                (r.review_policy for r in result.requirements if r.review_policy),
+                key=lambda p: POLICY_SEVERITY.get(p, 0),
+                default=None,
+            )
+            result.questions.extend(undetermined)
+        elif undetermined:
+            result.verdict = "undetermined"
+            result.questions.extend(undetermined)
+            result.reasons.append(
+                Reason(
+                    "us.ear.744_6",
+                    "15 CFR 744.6(c)(2)",
+                    "The item is not subject to the EAR, but the U.S.-person controls on items "
+                    "not subject to the EAR turn on facts not given; see the questions.",
+                )
+            )
+        else:
+            result.verdict = "not_subject"
+            result.reasons.append(
+                Reason(
+                    "us.ear.734.3",
+                    "15 CFR 734.3",
+                    "The item is neither in the United States nor of U.S. origin, and no de "
+                    "minimis or foreign direct product rule encoded here makes it subject to "
+                    "the EAR; no U.S.-person control of 744.6 applies.",
+                    note=SCOPE_NOTE,
+                )
+            )
+        result.questions = unique_questions(result.questions)
+
     def _subject(
         self, line: Line, footnotes: set[str] | None, items: EntryEvaluator, item_facts: Facts
     ) -> tuple[str | None, Status, TraceNode, list[Question]]:
@@ -382,6 +502,10 @@ class EarProcedure:
             node.outcome = "subject"
             node.detail = "734.3(a)(2): all U.S.-origin items wherever located"
             return "us_origin", Status.MET, node, []
+        if "subject" not in self.coverage.steps:
+            node.outcome = "undetermined"
+            node.detail = f"de minimis and the foreign direct product rules are not encoded on {self.view.as_of}"
+            return None, Status.UNDETERMINED, node, [step_question(self.coverage, "subject")]
         if line.made_in is None:
             node.outcome = "undetermined"
             node.detail = "the country of manufacture is not given"
@@ -639,14 +763,25 @@ class EarProcedure:
         result.trace.append(policy_node)
 
 
-def combine(jurisdiction: str, lines: list[LineResult], scope_note: str | None) -> Verdict:
+def combine(
+    jurisdiction: str,
+    lines: list[LineResult],
+    scope_note: str | None,
+    coverage: Coverage | None = None,
+) -> Verdict:
     """The transaction's verdict: the strictest of its lines', with all reasons and questions."""
     verdict = max((line.verdict for line in lines), key=lambda v: SEVERITY[v])
     policies = [line.review_policy for line in lines if line.review_policy]
     policy = max(policies, key=lambda p: POLICY_SEVERITY.get(p, 0)) if policies else None
     out = Verdict(
-        jurisdiction=jurisdiction, verdict=verdict, review_policy=policy, scope_note=scope_note
+        jurisdiction=jurisdiction,
+        verdict=verdict,
+        review_policy=policy,
+        scope_note=scope_note,
+        coverage=coverage.to_dict() if coverage is not None else None,
     )
+    if coverage is not None:
+        out.trace.append(coverage.trace())
     seen_reasons: set[tuple[str, str]] = set()
     seen_exc: set[str] = set()
     for line in lines:

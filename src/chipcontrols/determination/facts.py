@@ -270,12 +270,16 @@ def line_facts(
     items: EntryEvaluator | None = None,
     item_facts: Facts | None = None,
     base: dict[str, Any] | None = None,
+    subject_to_ear: bool | None = None,
 ) -> LineFacts:
     item = line.item
     values = dict(base if base is not None else txn_facts(rulebook, view, txn, footnotes))
     lacking = values.pop("__lacking_hq__")
     if subject_basis is not None:
         values["subject_basis"] = subject_basis
+        values["subject_to_ear"] = True
+    elif subject_to_ear is not None:
+        values["subject_to_ear"] = subject_to_ear
     if line.us_direct_product is not None:
         values["us_direct_product"] = line.us_direct_product
     if line.contains_us_ic is not None:
@@ -346,21 +350,20 @@ def _item_ccl_facts(
 ) -> None:
     """item_on_ccl, item_category3_bcde and item_eccn_bases from the item's US classification."""
     met: list[str] = []
-    undetermined = False
     for in_force in view.for_kind(line.item.kind):
         if in_force.entry.jurisdiction != "US":
             continue
         found = evaluator.status(in_force.entry.id, facts)
         if found is Status.MET:
             met.append(in_force.entry.entry)
-        elif found is Status.UNDETERMINED:
-            undetermined = True
     # The rulebook encodes part of the CCL: without the exporter's own statement of the other
     # ECCNs ('described_in', [] for none) an item met by no encoded entry is not assumed EAR99.
     stated = line.item.values.get("described_in")
     described = stated or frozenset()
     bases = {e[:5].upper() for e in met} | {d[:5].upper() for d in described}
-    known = stated is not None and not undetermined
+    # The exporter's statement of the item's other ECCNs is its classification; an encoded
+    # entry left undetermined asks its own facts through the rules that read it.
+    known = stated is not None
     if bases:
         values["item_on_ccl"] = True
         values["item_eccn_bases"] = frozenset(bases)

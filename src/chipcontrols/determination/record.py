@@ -152,9 +152,12 @@ class Verdict:
     trace: list[TraceNode] = field(default_factory=list)
     scope_note: str | None = None
     lines: list[dict[str, Any]] = field(default_factory=list)
+    # The dates, steps and classifications of the encoded law this verdict rests on.
+    coverage: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "coverage": self.coverage,
             "jurisdiction": self.jurisdiction,
             "verdict": self.verdict,
             "review_policy": self.review_policy,

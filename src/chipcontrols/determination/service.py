@@ -9,6 +9,7 @@ from typing import Any
 from chipcontrols import __version__
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.classification import classify
+from chipcontrols.determination.coverage import date_question, us_coverage
 from chipcontrols.determination.ear import SCOPE_NOTE, EarProcedure, combine
 from chipcontrols.determination.national import REGIMES, applicable_regimes, determine_listed
 from chipcontrols.determination.parties import PartyChecker
@@ -17,21 +18,9 @@ from chipcontrols.determination.transaction import Transaction, as_of_default, p
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 
-_STARTS: dict[str, dt.date | None] = {}
-
-
 def us_rules_start(rulebook: Rulebook) -> dt.date | None:
-    """The first date of the US licence procedures in this rulebook (cached per version)."""
-    if rulebook.version in _STARTS:
-        return _STARTS[rulebook.version]
-    dates = [
-        v.effective
-        for e in rulebook.entries.values()
-        if e.jurisdiction == "US" and "shipment" in e.applies_to
-        for v in e.versions
-    ]
-    start = _STARTS[rulebook.version] = min(dates) if dates else None
-    return start
+    """The first date from which the rulebook encodes the EAR procedure (its coverage)."""
+    return us_coverage(rulebook, dt.date.max).start
 
 
 def determine(
@@ -61,27 +50,34 @@ def determine(
     snapshots = checker.snapshots(active) if checker is not None else []
 
     verdicts: list[Verdict] = []
-    start = us_rules_start(rulebook)
-    if start is not None and day < start:
+    coverage = us_coverage(rulebook, day)
+    if not coverage.dated:
         verdicts.append(
             Verdict(
                 "US",
                 "undetermined",
                 reasons=[
                     Reason(
-                        "us.ear",
-                        "15 CFR parts 732-744",
-                        f"The rulebook's US licence procedures begin on {start}; earlier "
-                        "dates are not encoded.",
+                        "us.ear.coverage",
+                        coverage.citation or "15 CFR parts 732-746",
+                        (
+                            f"The rulebook encodes the EAR from {coverage.start}; "
+                            if coverage.start
+                            else "The rulebook encodes no EAR procedure; "
+                        )
+                        + f"the law in force on {day} is not encoded, so no answer is given.",
                     )
                 ],
+                questions=[date_question(coverage)],
                 scope_note=SCOPE_NOTE,
+                coverage=coverage.to_dict(),
+                trace=[coverage.trace()],
             )
         )
     else:
         procedure = EarProcedure(rulebook, view, txn, listed, owned)
         results = [procedure.run_line(i, line) for i, line in enumerate(txn.lines)]
-        us = combine("US", results, SCOPE_NOTE)
+        us = combine("US", results, SCOPE_NOTE, coverage)
         if listed is None:
             us.reasons.append(
                 Reason(

@@ -1,0 +1,169 @@
+"""What a jurisdiction's encoded law covers on a date: the steps of its procedure and the
+classifications whose requirements are encoded. A verdict outside its coverage is
+'undetermined' with the scope named, never 'no licence' or 'not subject'; the lists are law
+data (law/us/ear/coverage.yaml, law/<jurisdiction>/coverage.yaml), so the procedure holds no
+dates of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from chipcontrols.determination.record import Question, TraceNode
+from chipcontrols.rulebook.rulebook import Rulebook
+
+US_STEPS = "us.ear.coverage.steps"
+US_ECCNS = "us.ear.coverage.eccns"
+
+# What each step of the EAR procedure decides, for questions and traces.
+STEP_NAMES = {
+    "subject": "whether a foreign-made item is subject to the EAR (734.4, 734.9)",
+    "ccl": "the CCL and Country Chart licence requirements (part 738, part 742)",
+    "end_use": "the end-use controls of part 744",
+    "end_user": "the end-user controls of part 744 (Entity List, 744.11)",
+    "us_person": "the U.S.-person controls of 744.6",
+    "embargo": "the embargoes and special controls of part 746",
+}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The coverage of one jurisdiction's encoded law on one date."""
+
+    jurisdiction: str
+    as_of: dt.date
+    start: dt.date | None  # first date of any coverage; None: nothing is encoded
+    steps: frozenset[str]
+    classifications: frozenset[str]  # ECCN bases (US) or item kinds (other jurisdictions)
+    citation: str
+    list_ids: tuple[str, ...]
+
+    @property
+    def dated(self) -> bool:
+        return self.start is not None and self.as_of >= self.start
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "steps": sorted(self.steps),
+            "classifications": sorted(self.classifications),
+            "lists": list(self.list_ids),
+        }
+
+    def trace(self) -> TraceNode:
+        if not self.dated:
+            outcome = "outside coverage"
+            detail = (
+                f"encoded from {self.start}" if self.start else "no law encoded for this jurisdiction"
+            )
+        else:
+            outcome = "covered"
+            detail = f"steps: {', '.join(sorted(self.steps)) or 'none'}; " + (
+                f"classifications: {', '.join(sorted(self.classifications)) or 'none'}"
+            )
+        return TraceNode("coverage of the encoded law", self.citation, outcome, detail=detail)
+
+
+_CACHE: dict[tuple[str, str, dt.date], Coverage] = {}
+
+
+def us_coverage(rulebook: Rulebook, as_of: dt.date) -> Coverage:
+    """The EAR coverage on a date (cached per rulebook version and date)."""
+    return _coverage(rulebook, "US", as_of, US_STEPS, US_ECCNS)
+
+
+def national_coverage(rulebook: Rulebook, jurisdiction: str, as_of: dt.date) -> Coverage:
+    """A non-US jurisdiction's coverage: the item kinds whose encoded entries are complete
+    enough that meeting none of them means 'not listed'."""
+    prefix = jurisdiction.lower()
+    return _coverage(rulebook, jurisdiction, as_of, None, f"{prefix}.coverage.item_kinds")
+
+
+def _coverage(
+    rulebook: Rulebook, jurisdiction: str, as_of: dt.date, steps_id: str | None, classes_id: str
+) -> Coverage:
+    key = (rulebook.version, f"{jurisdiction}:{steps_id}:{classes_id}", as_of)
+    found = _CACHE.get(key)
+    if found is not None:
+        return found
+    starts: list[dt.date] = []
+    citation = ""
+    steps: frozenset[str] = frozenset()
+    classes: frozenset[str] = frozenset()
+    ids: list[str] = []
+    for list_id in (steps_id, classes_id):
+        if list_id is None:
+            continue
+        dated = rulebook.lists.get(list_id)
+        if dated is None or not dated.versions:
+            continue
+        ids.append(list_id)
+        starts.append(dated.versions[0].effective)
+        version = dated.version_at(as_of)
+        if version is None:
+            continue
+        citation = citation or version.source.citation
+        if list_id == steps_id:
+            steps = frozenset(version.members)
+        else:
+            classes = frozenset(version.members)
+    if steps_id is None:
+        steps = frozenset({"classification"}) if classes or ids else frozenset()
+    found = Coverage(
+        jurisdiction,
+        as_of,
+        max(starts) if len(starts) == len(ids) and starts else None,
+        steps,
+        classes,
+        citation,
+        tuple(ids),
+    )
+    if len(_CACHE) > 65536:
+        _CACHE.clear()
+    _CACHE[key] = found
+    return found
+
+
+def date_question(coverage: Coverage) -> Question:
+    since = f" (encoded from {coverage.start})" if coverage.start else ""
+    return Question(
+        "coverage:date",
+        f"The rulebook does not encode this jurisdiction's law on {coverage.as_of}{since}. "
+        "Has the law in force on that date been checked by hand?",
+        "as_of",
+        coverage.list_ids[0] if coverage.list_ids else None,
+    )
+
+
+def step_question(coverage: Coverage, step: str) -> Question:
+    what = STEP_NAMES.get(step, step)
+    return Question(
+        f"coverage:{step}",
+        f"The rulebook does not encode {what} on {coverage.as_of}. Has this step been "
+        "checked by hand? Until it is, the answer cannot be 'no licence'.",
+        "as_of",
+        f"{coverage.list_ids[0] if coverage.list_ids else 'coverage'}",
+    )
+
+
+def eccn_question(coverage: Coverage, kind: str) -> Question:
+    return Question(
+        "eccn",
+        f"Which ECCN(s) describe this {kind.replace('_', ' ')} (e.g. 3A001.a.2, 3A991.p, "
+        "5A992.c), or is it EAR99? It meets none of the CCL entries the rulebook encodes, and "
+        "another entry's Country Chart reasons may require a licence.",
+        "items[].item.described_in",
+        US_ECCNS,
+    )
+
+
+def eccn_reasons_question(coverage: Coverage, eccn: str) -> Question:
+    return Question(
+        f"eccn_reasons:{eccn}",
+        f"The licence requirements (reasons for control and Country Chart columns) of ECCN "
+        f"{eccn} are not encoded on {coverage.as_of}. Does {eccn} require a licence for this "
+        "destination?",
+        "items[].item.described_in",
+        US_ECCNS,
+    )
