@@ -13,6 +13,10 @@ from tests.api.conftest import Api
 from tests.servicekit import H100, LISTED, transaction
 
 BASE_OPERATIONS = {
+    "list_letters": "viewer",
+    "get_letter": "viewer",
+    "create_letter": "analyst",
+    "revoke_letter": "analyst",
     "health": None,
     "whoami": "viewer",
     "classify": "analyst",
@@ -74,6 +78,7 @@ def call(api: Api, op_id: str, role: str | None) -> Any:
     method, path = operations(api)[op_id]
     path = path.replace("{record_id}", "rec-0000000000000000").replace("{rule_id}", "3A090.a")
     path = path.replace("{snapshot_id}", "bundled").replace("{key_id}", "k000000000000")
+    path = path.replace("{letter_id}", "ltr-0000000000000000")
     params = {"from": "2023-01-01", "to": "2025-01-01"} if op_id == "diff_rules" else None
     body = SAMPLE_BODIES.get(op_id)
     return api.client.request(
@@ -127,7 +132,8 @@ def test_every_route_refuses_callers_without_a_valid_key(api: Api) -> None:
                     path.replace("{record_id}", "rec-x")
                     .replace("{rule_id}", "x")
                     .replace("{snapshot_id}", "x")
-                    .replace("{key_id}", "x"),
+                    .replace("{key_id}", "x")
+                    .replace("{letter_id}", "x"),
                     headers=headers,
                     json=SAMPLE_BODIES.get(op_id) if method == "POST" else None,
                 )

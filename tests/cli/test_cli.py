@@ -169,10 +169,11 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
 
 def test_rules_diff_reports_country_group_changes() -> None:
     result = runner.invoke(
-        app, ["rules", "diff", "--from", "2026-01-01", "--to", "2026-03-01", "-f", "json"]
+        app, ["rules", "diff", "--from", "2025-11-01", "--to", "2025-12-01", "-f", "json"]
     )
     assert result.exit_code == 0, result.output
     changes = {c["id"]: c for c in json.loads(result.stdout)["list_changes"]}
+    # Cambodia left D:5 with the State Department's action of Nov. 7, 2025 (the Note to D:5).
     assert changes["us.ear.country_groups.d5"]["removed"] == ["KH"]
 
 

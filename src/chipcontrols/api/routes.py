@@ -51,6 +51,31 @@ class JudgementBody(Strict):
     snapshots: list[str] | None = None
 
 
+class LetterBody(Strict):
+    """A BIS letter to your company (is-informed letter, 15 CFR 744.21(b), 744.23(b))."""
+
+    exporters: list[str] = Field(min_length=1, max_length=50, description="Company names informed")
+    products: list[str] = Field(
+        min_length=1, max_length=50, description="Product names, or patterns with '*'"
+    )
+    destinations: list[str] = Field(
+        min_length=1, max_length=50, description="ISO codes, Country Groups ('D:5') or 'Macau'"
+    )
+    headquarters: bool = Field(
+        default=False, description="Also companies headquartered (or with a parent) there"
+    )
+    basis: str = Field(description="744.21(b), 744.23(b), 744.11(c), 744.6(c)(1) or other")
+    effective: str = Field(pattern=DATE)
+    ends: str | None = Field(default=None, pattern=DATE, description="The day BIS lifted it")
+    reference: str = Field(min_length=1, max_length=200, description="The letter's date/number")
+    text: str = Field(default="", max_length=4000, description="A quote of the letter")
+    review_policy: str | None = None
+
+
+class RevokeBody(Strict):
+    reason: str = Field(min_length=1, max_length=4000)
+
+
 class UserBody(Strict):
     name: str = Field(min_length=1, max_length=80)
     role: str = Field(pattern=r"^(viewer|analyst|admin)$")
@@ -192,6 +217,37 @@ def build_router(svc: Services) -> APIRouter:
             principal=who,
             snapshots=body.snapshots,
         )
+
+    @router.get("/letters", operation_id="list_letters", tags=["letters"])
+    def list_letters(
+        svc: Svc, who: Principal = Viewer, include_revoked: bool = False
+    ) -> dict[str, Any]:
+        """Your company's BIS letters that determinations apply."""
+        from chipcontrols.app_services.letters import list_letters
+
+        return list_letters(svc, include_revoked=include_revoked)
+
+    @router.post("/letters", operation_id="create_letter", tags=["letters"], status_code=201)
+    def create_letter(body: LetterBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """Record a BIS letter to your company; audited, applied by later determinations."""
+        from chipcontrols.app_services.letters import add_letter
+
+        return add_letter(svc, body.model_dump(exclude_none=True), actor=who.actor)
+
+    @router.get("/letters/{letter_id}", operation_id="get_letter", tags=["letters"])
+    def get_letter(letter_id: str, svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
+        from chipcontrols.app_services.letters import get_letter
+
+        return get_letter(svc, letter_id)
+
+    @router.post("/letters/{letter_id}/revoke", operation_id="revoke_letter", tags=["letters"])
+    def revoke_letter(
+        letter_id: str, body: RevokeBody, svc: Svc, who: Principal = Analyst
+    ) -> dict[str, Any]:
+        """Withdraw a letter from later determinations (replays still see it)."""
+        from chipcontrols.app_services.letters import revoke_letter
+
+        return revoke_letter(svc, letter_id, reason=body.reason, actor=who.actor)
 
     @router.get("/audit", operation_id="list_audit", tags=["audit"])
     def audit_log(

@@ -8,12 +8,13 @@ Adding one is one `Operation` subclass and one line in `OPERATIONS`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from chipcontrols.determination import determine
+from chipcontrols.determination.company_letters import UserLetter
 from chipcontrols.determination.parties import PartyChecker
 from chipcontrols.errors import InputError
 from chipcontrols.investment import assess
@@ -46,6 +47,8 @@ class Context:
 
     screening: ScreeningService
     save: bool = True  # False when replaying: nothing is written
+    # The user's recorded is-informed letters (as they stood when a replayed record was made).
+    letters: Sequence[UserLetter] = ()
 
 
 def _mapping(payload: Any, key: str) -> dict[str, Any]:
@@ -168,6 +171,7 @@ class Determination(Operation):
             as_of,
             rulebook=pins.rulebook,
             parties=PartyChecker(_pinned(ctx.screening, pins.snapshots)),
+            letters=ctx.letters,
         )
         result = _plain(record)
         # The parties' screening hits, kept with the record: the review queue reads them.

@@ -46,6 +46,7 @@ from chipcontrols.settings import Settings
 from chipcontrols.storage import audit, repo
 from chipcontrols.storage.db import Database
 from chipcontrols.storage.judgements import SqlJudgements
+from chipcontrols.storage.letters import SqlLetters
 from chipcontrols.storage.repo import Principal
 
 MAX_REASON = 4000
@@ -208,7 +209,9 @@ class Services:
         date = parse_as_of(as_of)
         rulebook = load_rulebook()
         rulebook.check_date(date)
-        ctx = Context(self.screening(session, actor))
+        ctx = Context(
+            self.screening(session, actor), letters=SqlLetters(session, actor).in_force_for(None)
+        )
         outcome = op.run(ctx, payload, date, Pins(rulebook))
         self._archive_law(session, rulebook)
         for sid in outcome.list_snapshots:
@@ -292,7 +295,8 @@ class Services:
         as_of = dt.date.fromisoformat(stored["as_of"])
         with self.db.read() as session:
             screening = self.screening(session, "replay", until_seq=stored["audit_seq"])
-            ctx = Context(screening, save=False)
+            letters = SqlLetters(session, "replay").in_force_for(stored["audit_seq"])
+            ctx = Context(screening, save=False, letters=letters)
             outcome = op.run(ctx, stored["input"], as_of, pins)
         recomputed = json.loads(json.dumps(outcome.result, default=str))
         differences = compare(stored["result"], recomputed, op.volatile)

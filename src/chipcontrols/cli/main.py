@@ -38,6 +38,7 @@ def _mount_optional() -> None:
         "chipcontrols.cli.assess",
         "chipcontrols.cli.service",
         "chipcontrols.cli.analysis",
+        "chipcontrols.cli.letters",
     ):
         try:
             module = importlib.import_module(module_name)

@@ -55,7 +55,9 @@ class Coverage:
         if not self.dated:
             outcome = "outside coverage"
             detail = (
-                f"encoded from {self.start}" if self.start else "no law encoded for this jurisdiction"
+                f"encoded from {self.start}"
+                if self.start
+                else "no law encoded for this jurisdiction"
             )
         else:
             outcome = "covered"

@@ -5,11 +5,18 @@ and the review policy. Each step records a trace node with its citation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from chipcontrols.classification.service import EntryEvaluator
+from chipcontrols.determination.company_letters import (
+    CompanyOutcome,
+    UserLetter,
+    gp10_flags,
+    letter_requirements,
+)
 from chipcontrols.determination.coverage import (
     Coverage,
     eccn_question,
@@ -140,8 +147,10 @@ class EarProcedure:
         txn: Transaction,
         listed: list[ListedParty] | None,
         owned: list[OwnedParty] | None = None,
+        letters: Sequence[UserLetter] = (),
     ) -> None:
         self.rulebook = rulebook
+        self.letters = tuple(letters)
         self.view = view
         self.txn = txn
         self.listed = listed
@@ -265,8 +274,24 @@ class EarProcedure:
             line, footnotes, items, item_facts
         )
         result.trace.append(subject_trace)
+        # GP10 guidance presumes the flagged ICs subject to the EAR (as foreign direct products):
+        # it is read whatever the subject step found.
+        gp10 = gp10_flags(self.rulebook, self.view, self.txn, line)
+        if gp10.trace is not None:
+            result.trace.append(gp10.trace)
+        if gp10.requirements:
+            result.verdict = "prohibited"
+            for flag in gp10.requirements:
+                result.reasons.append(
+                    Reason(flag.rule_id, flag.citation, flag.text, flag.url, flag.note)
+                )
+            result.questions = unique_questions(gp10.questions)
+            return result
         if subject is Status.NOT_MET:
             self._not_subject(result, line, footnotes, items, item_facts)
+            if gp10.questions and result.verdict in ("not_subject", "no_licence_required"):
+                result.verdict = "undetermined"
+            result.questions = unique_questions(result.questions + gp10.questions)
             return result
         if subject is Status.UNDETERMINED:
             result.questions.extend(subject_questions)
@@ -291,6 +316,8 @@ class EarProcedure:
             if step == "ccl":
                 result.trace.append(self._classification_coverage(result, facts, undetermined))
         result.trace.append(self._end_user_step(result, facts))
+        self._company_letters(result, line, undetermined)
+        undetermined.extend(gp10.questions)
         if "end_user" not in self.coverage.steps:
             undetermined.append(step_question(self.coverage, "end_user"))
         if "embargo" not in self.coverage.steps:
@@ -396,6 +423,31 @@ class EarProcedure:
                     node.outcome = "undetermined"
         return node
 
+    def _company_letters(
+        self, result: LineResult, line: Line, undetermined: list[Question]
+    ) -> None:
+        """Is-informed letters (744.21(b), 744.23(b), ...): those companies disclosed (law) and
+        the user's recorded ones bind the exporter they were sent to."""
+        out: CompanyOutcome = letter_requirements(
+            self.rulebook, self.view, self.txn, line, self.letters
+        )
+        if out.trace is not None:
+            result.trace.append(out.trace)
+        for found in out.requirements:
+            # Step 'end_user': like a part 744 requirement, it bars NAC/ACA (740.8(b)).
+            result.requirements.append(
+                Requirement(
+                    found.rule_id,
+                    "end_user",
+                    found.citation,
+                    found.text,
+                    found.review_policy,
+                    found.url,
+                    found.note,
+                )
+            )
+        undetermined.extend(out.questions)
+
     def _classification_coverage(
         self, result: LineResult, facts: LineFacts, undetermined: list[Question]
     ) -> TraceNode:
@@ -417,7 +469,7 @@ class EarProcedure:
             undetermined.append(eccn_question(self.coverage, self._line.item.kind))
             return node
         outside = sorted(bases - covered)
-        node.inputs = {"eccns": sorted(bases) or ["EAR99"]}
+        node.inputs = {"eccns": sorted(bases) or ["EAR99"]}  # no base: EAR99
         if outside:
             node.outcome = "undetermined"
             node.detail = "licence requirements not encoded for " + ", ".join(outside)
@@ -504,7 +556,10 @@ class EarProcedure:
             return "us_origin", Status.MET, node, []
         if "subject" not in self.coverage.steps:
             node.outcome = "undetermined"
-            node.detail = f"de minimis and the foreign direct product rules are not encoded on {self.view.as_of}"
+            node.detail = (
+                f"de minimis and the foreign direct product rules are not encoded on "
+                f"{self.view.as_of}"
+            )
             return None, Status.UNDETERMINED, node, [step_question(self.coverage, "subject")]
         if line.made_in is None:
             node.outcome = "undetermined"
@@ -539,6 +594,11 @@ class EarProcedure:
             "us.ear.734.fdp_e_footnote_1": "fdp_footnote_1",
             "us.ear.734.fdp_e_footnote_4": "fdp_footnote_4",
             "us.ear.734.fdp_e_footnote_5": "fdp_footnote_5",
+            "us.ear.734.de_minimis_a3_lithography": "no_de_minimis_lithography",
+            "us.ear.734.de_minimis_fn5": "no_de_minimis_fn5",
+            "us.ear.734.fdp_b_national_security": "fdp_national_security",
+            "us.ear.734.fdp_i_supercomputer": "fdp_supercomputer",
+            "us.ear.734.fdp_f_russia_belarus": "fdp_russia_belarus",
         }
         for in_force in _rules_for(self.view, "subject", line.item.kind):
             if not self._possible_for_txn(evaluator, in_force):
@@ -742,20 +802,41 @@ class EarProcedure:
             node.outcome = "partial: some requirements have no exception"
         result.trace.append(node)
         policy_node = TraceNode("review policy", "15 CFR 742.6(b)(10); 744.23(d); 744.11", "")
+        undecided: list[str] = []
         for in_force in _rules(self.view, "review_policy"):
             if not self._possible_for_txn(evaluator, in_force):
                 continue
-            status, _, child, version = self._evaluate(evaluator, in_force)
+            status, missing, child, version = self._evaluate(evaluator, in_force)
             policy_node.children.append(child)
             if status is Status.MET and version is not None and version.effect is not None:
                 result.review_policy = version.effect.review_policy
                 policy_node.outcome = f"{result.review_policy} ({in_force.entry.entry})"
                 break
+            if status is Status.UNDETERMINED:
+                # A paragraph whose facts are missing (e.g. 744.23(d)(2) ownership) is passed
+                # over; the trace names it, as the policy it gives may be more lenient.
+                needs = ", ".join(missing) or "review"
+                undecided.append(f"{in_force.entry.entry} (needs {needs})")
+        if undecided:
+            policy_node.detail = "not decided for want of facts: " + "; ".join(undecided)
         if result.review_policy is None:
             policies = [r.review_policy for r in result.requirements if r.review_policy]
             if policies:
                 result.review_policy = max(policies, key=lambda p: POLICY_SEVERITY.get(p, 0))
                 policy_node.outcome = f"{result.review_policy} (strictest of the requirements)"
+        # Part 746 policies, and any requirement reviewed under a policy of denial, stand beside
+        # the CCL policy: the strictest wins (a licence must overcome each requirement).
+        for requirement in result.requirements:
+            policy = requirement.review_policy
+            strict = requirement.step == "embargo" or policy == "denial"
+            if (
+                strict
+                and policy
+                and POLICY_SEVERITY.get(policy, 0)
+                > POLICY_SEVERITY.get(result.review_policy or "", -1)
+            ):
+                result.review_policy = policy
+                policy_node.outcome = f"{policy} ({requirement.rule_id})"
         if any(r.review_policy == "as_listed" for r in result.requirements):
             listed = "as_listed"
             if POLICY_SEVERITY.get(listed, 0) > POLICY_SEVERITY.get(result.review_policy or "", -1):

@@ -15,6 +15,8 @@ from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, e
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
+# Country Chart columns read as 'chart:NS1'-style tags (lists us.ear.country_chart_columns.*).
+CHART_COLUMNS = ("ns1", "ns2", "mt1", "rs1", "np1")
 GROUP_LISTS = ("A:1", "A:5", "A:6", "D:1", "D:3", "D:4", "D:5", "E:1", "E:2")
 
 
@@ -45,6 +47,9 @@ def _country_groups(rulebook: Rulebook, country: str, as_of: dt.date) -> set[str
         groups.add("Macau")
     if codes & rulebook.members("us.ear.country_chart.ns2", as_of):
         groups.add("chart:NS2")
+    for column in CHART_COLUMNS:
+        if codes & rulebook.members(f"us.ear.country_chart_columns.{column}", as_of):
+            groups.add(f"chart:{column.upper()}")
     return groups
 
 
@@ -250,6 +255,27 @@ def txn_facts(
         values["end_uses"] = txn.end_uses
     if txn.exporter_us_person is not None:
         values["exporter_us_person"] = txn.exporter_us_person
+    users = [p for p in txn.parties if p.role == "end_user"]
+    if users and all(p.headquarters for p in users):
+        own: set[str] = set()
+        for party in users:
+            assert party.headquarters is not None
+            own |= country_groups(rulebook, party.headquarters, as_of)
+        values["end_user_headquarters_groups"] = frozenset(own)
+    if txn.end_user_majority_owned_by_d5_macau_hq is not None:
+        values["end_user_majority_owned_by_d5_macau_hq"] = (
+            txn.end_user_majority_owned_by_d5_macau_hq
+        )
+    if txn.foreign_same_function_item_available is not None:
+        values["foreign_same_function_item_available"] = txn.foreign_same_function_item_available
+    if txn.design_ic_production_country is not None:
+        values["designed_ic_production_groups"] = frozenset(
+            country_groups(rulebook, txn.design_ic_production_country, as_of)
+        )
+    if txn.destination_region is not None:
+        values["destination_region"] = txn.destination_region
+    if txn.ukraine_government_deployment is not None:
+        values["ukraine_government_deployment"] = txn.ukraine_government_deployment
     if "supp2_748_dd" in txn.certifications:
         values["certifications_748_supp2_dd"] = txn.certifications["supp2_748_dd"]
     if footnotes is not None:
@@ -286,6 +312,15 @@ def line_facts(
         values["contains_us_ic"] = line.contains_us_ic
     if line.us_content_pct is not None:
         values["us_content_pct"] = line.us_content_pct
+    # ECAD/TCAD software (744.23(a)(2)(iii)): the line says so, or an ECAD function shows it.
+    functions = item.values.get("software_functions") or ()
+    if line.ecad_tcad is not None:
+        values["item_ecad_tcad"] = line.ecad_tcad
+    elif any(str(f).startswith(("ecad", "tcad")) for f in functions):
+        values["item_ecad_tcad"] = True
+    if line.hts_code is not None:
+        code = line.hts_code
+        values["item_hts_codes"] = frozenset({code[:2], code[:4], code[:6]})
     copies = {
         "tpp": "item_tpp",
         "memory_bandwidth_gbps": "item_total_dram_bandwidth_gbps",
@@ -299,7 +334,7 @@ def line_facts(
     facts = item_facts or item_facts_of(line)
     lazy = LazyValues(values)
     lazy.defer(
-        ("item_on_ccl", "item_eccn_bases", "item_category3_bcde"),
+        ("item_on_ccl", "item_eccn_bases", "item_category3_bcde", "item_ccl_categories"),
         lambda target: _item_ccl_facts(view, evaluator, facts, target, line),
     )
     return LineFacts(lazy, lacking)
@@ -360,16 +395,21 @@ def _item_ccl_facts(
     # ECCNs ('described_in', [] for none) an item met by no encoded entry is not assumed EAR99.
     stated = line.item.values.get("described_in")
     described = stated or frozenset()
-    bases = {e[:5].upper() for e in met} | {d[:5].upper() for d in described}
+    # 'EAR99' states that the item is on no ECCN (734.3(c)); it is not an ECCN base.
+    bases = {e[:5].upper() for e in met} | {
+        d[:5].upper() for d in described if d.strip().upper() != "EAR99"
+    }
     # The exporter's statement of the item's other ECCNs is its classification; an encoded
     # entry left undetermined asks its own facts through the rules that read it.
     known = stated is not None
     if bases:
         values["item_on_ccl"] = True
         values["item_eccn_bases"] = frozenset(bases)
+        values["item_ccl_categories"] = frozenset(b[0] for b in bases)
     elif known:
         values["item_on_ccl"] = False
         values["item_eccn_bases"] = frozenset()
+        values["item_ccl_categories"] = frozenset()
     if any(b[:2] in ("3B", "3C", "3D", "3E") for b in bases):
         values["item_category3_bcde"] = True
     elif known:

@@ -16,7 +16,8 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
         "Which of these end uses does the exporter know of: production of ICs at an advanced-node "
         "facility, IC production at a facility of unknown node, advanced-node IC design, a "
         "supercomputer, development or production of semiconductor manufacturing equipment, a "
-        "datacenter, a military end use - or none of these?",
+        "datacenter, a military end use, a nuclear, missile or chemical/biological weapons end "
+        "use, a military-intelligence end use - or none of these?",
         "end_uses",
     ),
     "us_direct_product": (
@@ -58,6 +59,47 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
         "parties",
     ),
     "subject_basis": ("Why is the item subject to the EAR?", "items[]"),
+    "end_user_headquarters_groups": (
+        "Where is the end user itself headquartered?",
+        "parties[].headquarters",
+    ),
+    "end_user_majority_owned_by_d5_macau_hq": (
+        "Is the end user majority-owned (more than 50%, directly or indirectly) by an entity "
+        "headquartered in Macau or a Country Group D:5 destination?",
+        "end_user_majority_owned_by_d5_macau_hq",
+    ),
+    "foreign_same_function_item_available": (
+        "Is an item performing the same function, not subject to this licence requirement, "
+        "available from a foreign source (744.23(d)(3)(ii))?",
+        "foreign_same_function_item_available",
+    ),
+    "designed_ic_production_groups": (
+        "Where will the advanced-node IC designed with the software be produced (ISO country)?",
+        "design_ic_production_country",
+    ),
+    "item_ecad_tcad": (
+        "Is the software electronic or technology computer-aided design (ECAD/TCAD) software?",
+        "items[].ecad_tcad",
+    ),
+    "item_hts_codes": (
+        "What is the item's Harmonized Tariff Schedule code (e.g. 8542.31.0000)? Part 746 names "
+        "EAR99 items by it.",
+        "items[].hts_code",
+    ),
+    "item_ccl_categories": (
+        "Which ECCNs is the item specified in (or is it EAR99)? The CCL category decides part 746.",
+        "items[].item.described_in",
+    ),
+    "destination_region": (
+        "Does the item go to Crimea, the so-called DNR or LNR regions of Ukraine, or none of "
+        "these?",
+        "destination_region",
+    ),
+    "ukraine_government_deployment": (
+        "Is the export for a deployment by the Government of Ukraine to Crimea or the covered "
+        "regions?",
+        "ukraine_government_deployment",
+    ),
 }
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from chipcontrols import __version__
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.classification import classify
+from chipcontrols.determination.company_letters import UserLetter
 from chipcontrols.determination.coverage import date_question, us_coverage
 from chipcontrols.determination.ear import SCOPE_NOTE, EarProcedure, combine
 from chipcontrols.determination.national import REGIMES, applicable_regimes, determine_listed
@@ -17,6 +19,7 @@ from chipcontrols.determination.record import Determination, Reason, Verdict
 from chipcontrols.determination.transaction import Transaction, as_of_default, parse_transaction
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
+
 
 def us_rules_start(rulebook: Rulebook) -> dt.date | None:
     """The first date from which the rulebook encodes the EAR procedure (its coverage)."""
@@ -31,6 +34,7 @@ def determine(
     catalog: Catalog | None = None,
     parties: PartyChecker | None = None,
     screen: bool = True,
+    letters: Sequence[UserLetter] = (),
 ) -> Determination:
     """Verdicts for the transaction on `as_of` (default: the file's `date`, else today)."""
     rulebook = rulebook or load_rulebook()
@@ -75,7 +79,7 @@ def determine(
             )
         )
     else:
-        procedure = EarProcedure(rulebook, view, txn, listed, owned)
+        procedure = EarProcedure(rulebook, view, txn, listed, owned, letters)
         results = [procedure.run_line(i, line) for i, line in enumerate(txn.lines)]
         us = combine("US", results, SCOPE_NOTE, coverage)
         if listed is None:

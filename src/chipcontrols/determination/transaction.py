@@ -42,6 +42,11 @@ _TXN_KEYS = {
     "date",
     "notes",
     "reference",
+    "destination_region",
+    "ukraine_government_deployment",
+    "end_user_majority_owned_by_d5_macau_hq",
+    "foreign_same_function_item_available",
+    "design_ic_production_country",
 }
 _LINE_KEYS = {
     "item",
@@ -49,6 +54,8 @@ _LINE_KEYS = {
     "us_content_pct",
     "us_direct_product",
     "contains_us_ic",
+    "hts_code",
+    "ecad_tcad",
     "quantity",
     "value",
     "currency",
@@ -110,6 +117,8 @@ class Line:
     us_direct_product: bool | None
     contains_us_ic: bool | None
     quantity: float | None = None
+    hts_code: str | None = None  # digits only, at least 6
+    ecad_tcad: bool | None = None  # the software is ECAD or TCAD software (744.23(a)(2)(iii))
     value: float | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -125,6 +134,11 @@ class Transaction:
     exporter_us_person: bool | None
     certifications: dict[str, bool]
     raw: Mapping[str, Any]
+    destination_region: str | None = None
+    ukraine_government_deployment: bool | None = None
+    end_user_majority_owned_by_d5_macau_hq: bool | None = None
+    foreign_same_function_item_available: bool | None = None
+    design_ic_production_country: str | None = None
 
     def parties_in(self, *roles: str) -> list[Party]:
         return [p for p in self.parties if p.role in roles]
@@ -250,7 +264,57 @@ def parse_transaction(
         exporter_us_person=_bool(raw.get("exporter_us_person"), loc=f"{loc}.exporter_us_person"),
         certifications=certs,
         raw=raw,
+        destination_region=_region(raw.get("destination_region"), destination, loc=loc),
+        ukraine_government_deployment=_bool(
+            raw.get("ukraine_government_deployment"), loc=f"{loc}.ukraine_government_deployment"
+        ),
+        end_user_majority_owned_by_d5_macau_hq=_bool(
+            raw.get("end_user_majority_owned_by_d5_macau_hq"),
+            loc=f"{loc}.end_user_majority_owned_by_d5_macau_hq",
+        ),
+        foreign_same_function_item_available=_bool(
+            raw.get("foreign_same_function_item_available"),
+            loc=f"{loc}.foreign_same_function_item_available",
+        ),
+        design_ic_production_country=(
+            None
+            if raw.get("design_ic_production_country") is None
+            else country_code(
+                raw["design_ic_production_country"], loc=f"{loc}.design_ic_production_country"
+            )
+        ),
     )
+
+
+_REGIONS = ("crimea", "dnr", "lnr", "none_of_these")
+
+
+def _region(value: Any, destination: str, *, loc: str) -> str | None:
+    """The region of Ukraine an item goes to (15 CFR 746.6), only for destination UA."""
+    if value is None:
+        return None
+    here = f"{loc}.destination_region"
+    if destination != "UA":
+        raise InputError("destination_region is only for destination UA (Ukraine)", loc=here)
+    if value not in _REGIONS:
+        raise InputError(f"unknown region {value!r}; use one of: {', '.join(_REGIONS)}", loc=here)
+    return str(value)
+
+
+def _hts(value: Any, *, loc: str) -> str | None:
+    """An HTS classification as its digits ("8542.31.0000" -> "8542310000"), 6 or more."""
+    if value is None:
+        return None
+    digits = "".join(ch for ch in str(value) if ch.isdigit())
+    if (
+        len(digits) < 6
+        or len(digits) > 10
+        or not all(ch.isdigit() or ch in ". " for ch in str(value))
+    ):
+        raise InputError(
+            f"an HTS code has 6 to 10 digits (e.g. 8542.31.0000), not {value!r}", loc=loc
+        )
+    return digits
 
 
 def _parse_line(raw: Any, rulebook: Rulebook, catalog: Catalog, *, loc: str) -> Line:
@@ -274,6 +338,8 @@ def _parse_line(raw: Any, rulebook: Rulebook, catalog: Catalog, *, loc: str) -> 
         us_content_pct=pct,
         us_direct_product=_bool(raw.get("us_direct_product"), loc=f"{loc}.us_direct_product"),
         contains_us_ic=_bool(raw.get("contains_us_ic"), loc=f"{loc}.contains_us_ic"),
+        hts_code=_hts(raw.get("hts_code"), loc=f"{loc}.hts_code"),
+        ecad_tcad=_bool(raw.get("ecad_tcad"), loc=f"{loc}.ecad_tcad"),
         quantity=_number(raw.get("quantity"), loc=f"{loc}.quantity"),
         value=_number(raw.get("value"), loc=f"{loc}.value"),
         raw=raw,

@@ -26,6 +26,14 @@ def tpp(values: Mapping[str, Any]) -> float | None:
     return max(float(row["tops"]) * int(row["bits"]) for row in rows)
 
 
+def peak_tops(values: Mapping[str, Any]) -> float | None:
+    """The highest dense TOPS over the throughput rows (3A991.p 'processing performance')."""
+    rows = values.get("throughput")
+    if not rows:
+        return None
+    return max(float(row["tops"]) for row in rows)
+
+
 def performance_density(values: Mapping[str, Any]) -> float | None:
     """3A090 Technical Note 2.4: 'performance density' = TPP / 'applicable die area' (mm2)."""
     total, area = values.get("tpp"), values.get("die_area_mm2")
@@ -70,6 +78,7 @@ def _mrf_frame(k: float) -> tuple[tuple[str, ...], Callable[[], pl.Expr]]:
 # Evaluated in this order (later ones may read earlier ones).
 DERIVATIONS: dict[str, Derivation] = {
     "tpp": tpp,
+    "peak_tops": peak_tops,
     "performance_density": performance_density,
     "memory_bandwidth_density": memory_bandwidth_density,
     "mrf_k035_nm": _mrf(0.35),

@@ -219,3 +219,23 @@ class BatchRowRow(Base):
     status: Mapped[str] = mapped_column(String(12))
     record_id: Mapped[str | None] = mapped_column(String(24), nullable=True)
     output: Mapped[str] = mapped_column(Text)
+
+
+class CompanyLetterRow(Base):
+    """A BIS letter to the user's company (is-informed letter), as the user recorded it.
+    Never edited: a revocation stamps revoked_at and its own audit entry, so a replay sees
+    the letters as they stood when the answer was given."""
+
+    __tablename__ = "company_letters"
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)  # canonical JSON of the letter
+    sha256: Mapped[str] = mapped_column(String(64))
+    effective: Mapped[str] = mapped_column(String(10))
+    ends: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(120))
+    audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    revoke_audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
