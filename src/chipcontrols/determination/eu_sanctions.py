@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chipcontrols.classification.service import Classification
+from chipcontrols.determination.questions import question_for
 from chipcontrols.determination.record import Question
 from chipcontrols.determination.transaction import Transaction
-from chipcontrols.determination.questions import question_for
 from chipcontrols.rulebook.evaluate import Facts, Status, any_of, evaluate, status_of
 from chipcontrols.rulebook.rulebook import Rulebook, RulebookView
 
@@ -43,7 +43,11 @@ def _annex_i(view: RulebookView, classification: Classification, covered: set[st
 
 
 def line_facts(
-    rulebook: Rulebook, view: RulebookView, txn: Transaction, index: int, classification: Classification
+    rulebook: Rulebook,
+    view: RulebookView,
+    txn: Transaction,
+    index: int,
+    classification: Classification,
 ) -> Facts:
     """The shipment facts the sanctions rules read, for one line."""
     coverage = rulebook.lists.get(COVERAGE)
@@ -79,7 +83,9 @@ def eu_sanctions(
     for index, classification in enumerate(classifications):
         facts = line_facts(rulebook, view, txn, index, classification)
 
-        def resolve(entry_id: str, _facts: Facts) -> Status | None:
+        def resolve(
+            entry_id: str, _facts: Facts, classification: Classification = classification
+        ) -> Status | None:
             found = [
                 classification.status_of(one)
                 for one in view.expand(entry_id)
@@ -96,8 +102,11 @@ def eu_sanctions(
             if status is Status.NOT_MET:
                 continue
             flag = version.effect.verdict is None
+            # A contract clause (a flag) never changes the verdict, decided or not.
             outcome = (
-                "undetermined" if status is Status.UNDETERMINED else ("flag" if flag else "prohibited")
+                "flag"
+                if flag
+                else ("undetermined" if status is Status.UNDETERMINED else "prohibited")
             )
             questions: list[Question] = []
             if status is Status.UNDETERMINED:
@@ -122,4 +131,3 @@ def eu_sanctions(
                 )
             )
     return out
-
