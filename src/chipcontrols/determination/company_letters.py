@@ -37,7 +37,7 @@ from chipcontrols.determination.transaction import Line, Transaction, country_co
 from chipcontrols.errors import InputError, NotFoundError
 from chipcontrols.model.items import Item
 from chipcontrols.rulebook.conditions import AllOf, AnyOf, Compare, Node
-from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate
+from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import REVIEW_POLICIES
 
@@ -491,9 +491,26 @@ def _evaluate_rules(
     def resolve(entry_id: str, _facts: Facts) -> tuple[Status, Explanation] | None:
         return items.resolve(entry_id, item_facts)  # `ref` names the item's own entries
 
+    def status(entry_id: str, _facts: Facts) -> Status | None:
+        return items.status(entry_id, item_facts)
+
     for in_force in _law_rules(view, step):
         version, entry = in_force.version, in_force.entry
         assert version.condition is not None and version.effect is not None
+        # The fast path first: most lines meet no letter, and their explanation is built only
+        # when the trace is read.
+        found = status_of(version.condition, facts, status)
+        if found is Status.NOT_MET:
+            node.children.append(
+                TraceNode(
+                    f"{entry.entry}: {entry.title}",
+                    version.source.citation,
+                    found.value,
+                    detail=f"version of {version.effective}",
+                    explain=partial(evaluate, version.condition, facts, resolve),
+                )
+            )
+            continue
         explanation = evaluate(version.condition, facts, resolve)
         node.children.append(
             TraceNode(
@@ -541,13 +558,15 @@ def letter_requirements(
     user_letters: Sequence[UserLetter] = (),
     *,
     catalog: Catalog | None = None,
+    facts: Facts | None = None,
 ) -> CompanyOutcome:
     """The is-informed letters that apply to this line: those companies disclosed (law files)
     and the user's own (in force on the view's date). A met letter is a licence requirement;
     an undetermined one asks the questions that decide it (e.g. who the exporter is)."""
     mine = [letter for letter in user_letters if letter.in_force(view.as_of)]
     patterns = sorted({p for letter in mine for p in letter.products if "*" in p})
-    facts = informed_facts(rulebook, view, txn, line, catalog=catalog, patterns=patterns)
+    if facts is None or patterns:
+        facts = informed_facts(rulebook, view, txn, line, catalog=catalog, patterns=patterns)
     node = TraceNode(
         "company-specific requirements (is-informed letters)",
         "15 CFR 744.21(b), 744.23(b), 744.11(c), 744.6(c)(1)",
@@ -590,11 +609,13 @@ def gp10_flags(
     line: Line,
     *,
     catalog: Catalog | None = None,
+    facts: Facts | None = None,
 ) -> CompanyOutcome:
     """BIS's GP10 guidance for this line: a flagged item without the user's answer gives the
     question (the verdict is then undetermined); with the presumption standing, GP10 forbids
     proceeding ('prohibited', unless BIS authorises it)."""
-    facts = informed_facts(rulebook, view, txn, line, catalog=catalog)
+    if facts is None:
+        facts = informed_facts(rulebook, view, txn, line, catalog=catalog)
     node = TraceNode(
         "General Prohibition 10 (guidance on PRC advanced-computing ICs)",
         "15 CFR 736.2(b)(10)",

@@ -15,6 +15,7 @@ from chipcontrols.determination.company_letters import (
     CompanyOutcome,
     UserLetter,
     gp10_flags,
+    informed_facts,
     letter_requirements,
 )
 from chipcontrols.determination.coverage import (
@@ -48,6 +49,7 @@ from chipcontrols.determination.record import (
     unique_questions,
 )
 from chipcontrols.determination.transaction import Line, Transaction
+from chipcontrols.rulebook.conditions import AllOf, AnyOf, Compare, Node, Not
 from chipcontrols.rulebook.evaluate import Facts, Status, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
@@ -129,6 +131,25 @@ def _rules(view: RulebookView, step: str) -> list[InForce]:
     return found
 
 
+def _reads(view: RulebookView, entry_id: str, version: Version) -> frozenset[str]:
+    """The parameters a version's condition compares (cached on the view)."""
+    key = ("ear.reads", entry_id, version.effective)
+    found: frozenset[str] | None = view.memo.get(key)
+    if found is None:
+        names: set[str] = set()
+        stack: list[Node] = [version.condition] if version.condition is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Compare):
+                names.add(node.param)
+            elif isinstance(node, AllOf | AnyOf):
+                stack.extend(node.items)
+            elif isinstance(node, Not):
+                stack.append(node.item)
+        found = view.memo[key] = frozenset(names)
+    return found
+
+
 def _note(version: Version, not_enforced: str | None) -> str | None:
     """The version's own note, and why a later version was not applied."""
     parts = [
@@ -151,6 +172,7 @@ class EarProcedure:
     ) -> None:
         self.rulebook = rulebook
         self.letters = tuple(letters)
+        self._informed: Facts | None = None
         self.view = view
         self.txn = txn
         self.listed = listed
@@ -212,7 +234,7 @@ class EarProcedure:
     # ------------------------------------------------------------------ helpers
 
     def _evaluate(
-        self, evaluator: ShipmentEvaluator, in_force: InForce
+        self, evaluator: ShipmentEvaluator, in_force: InForce, *, missing_facts: bool = True
     ) -> tuple[Status, list[str], TraceNode, Version | None]:
         version, not_enforced = evaluator.applied(in_force)
         entry = in_force.entry
@@ -242,7 +264,15 @@ class EarProcedure:
             detail=labels[1],
             explain=partial(evaluator.explain, version),
         )
-        missing = evaluator.explain(version).all_missing() if status is Status.UNDETERMINED else []
+        missing: list[str] = []
+        if status is Status.UNDETERMINED and missing_facts:
+            if "item_eccn_bases" in _reads(self.view, entry.id, version) and (
+                evaluator.shipment.values.get("item_eccn_bases") is None
+            ):
+                # The item's ECCNs decide this rule: that one question comes first.
+                missing = ["item_eccn_bases"]
+            else:
+                missing = evaluator.explain(version).all_missing()
         return status, missing, node, version
 
     def _questions(self, missing: list[str], rule_id: str) -> list[Question]:
@@ -276,7 +306,9 @@ class EarProcedure:
         result.trace.append(subject_trace)
         # GP10 guidance presumes the flagged ICs subject to the EAR (as foreign direct products):
         # it is read whatever the subject step found.
-        gp10 = gp10_flags(self.rulebook, self.view, self.txn, line)
+        informed = informed_facts(self.rulebook, self.view, self.txn, line)
+        self._informed = informed
+        gp10 = gp10_flags(self.rulebook, self.view, self.txn, line, facts=informed)
         if gp10.trace is not None:
             result.trace.append(gp10.trace)
         if gp10.requirements:
@@ -429,7 +461,7 @@ class EarProcedure:
         """Is-informed letters (744.21(b), 744.23(b), ...): those companies disclosed (law) and
         the user's recorded ones bind the exporter they were sent to."""
         out: CompanyOutcome = letter_requirements(
-            self.rulebook, self.view, self.txn, line, self.letters
+            self.rulebook, self.view, self.txn, line, self.letters, facts=self._informed
         )
         if out.trace is not None:
             result.trace.append(out.trace)
@@ -806,7 +838,7 @@ class EarProcedure:
         for in_force in _rules(self.view, "review_policy"):
             if not self._possible_for_txn(evaluator, in_force):
                 continue
-            status, missing, child, version = self._evaluate(evaluator, in_force)
+            status, _, child, version = self._evaluate(evaluator, in_force, missing_facts=False)
             policy_node.children.append(child)
             if status is Status.MET and version is not None and version.effect is not None:
                 result.review_policy = version.effect.review_policy
@@ -815,10 +847,11 @@ class EarProcedure:
             if status is Status.UNDETERMINED:
                 # A paragraph whose facts are missing (e.g. 744.23(d)(2) ownership) is passed
                 # over; the trace names it, as the policy it gives may be more lenient.
-                needs = ", ".join(missing) or "review"
-                undecided.append(f"{in_force.entry.entry} (needs {needs})")
+                undecided.append(in_force.entry.entry)
         if undecided:
-            policy_node.detail = "not decided for want of facts: " + "; ".join(undecided)
+            policy_node.detail = "passed over for want of facts (see the trace): " + "; ".join(
+                undecided
+            )
         if result.review_policy is None:
             policies = [r.review_policy for r in result.requirements if r.review_policy]
             if policies:
