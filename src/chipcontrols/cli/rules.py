@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from chipcontrols.app_services.inputs import check_jurisdictions, rulebook_jurisdictions
 from chipcontrols.cli.common import check_format, console, handle_errors, parse_date, print_json
+from chipcontrols.errors import InputError
+from chipcontrols.rulebook import coverage_report
 from chipcontrols.rulebook.diff import diff_lists, diff_rulebook, entry_history, list_history
-from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 
 app = typer.Typer(help="Show, list, check and compare the rulebook (the law as data).")
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default: today).")]
 Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
+
+
+def _jurisdiction(raw: str | None, rulebook: Rulebook) -> str | None:
+    if raw is None:
+        return None
+    (code,) = check_jurisdictions([raw], rulebook_jurisdictions(rulebook), loc="--jurisdiction")
+    return code
 
 
 @app.command("list")
@@ -27,6 +38,7 @@ def list_rules(
     check_format(fmt)
     rulebook = load_rulebook()
     date = parse_date(as_of)
+    jurisdiction = _jurisdiction(jurisdiction, rulebook)
     view = rulebook.at(date)
     rows = [
         f
@@ -139,6 +151,7 @@ def diff(
     check_format(fmt)
     rulebook = load_rulebook()
     d1, d2 = parse_date(date_from, loc="--from"), parse_date(date_to, loc="--to")
+    jurisdiction = _jurisdiction(jurisdiction, rulebook)
     changes = diff_rulebook(rulebook, d1, d2, jurisdiction=jurisdiction)
     lists = diff_lists(rulebook, d1, d2, jurisdiction=jurisdiction)
     if fmt == "json":
@@ -181,3 +194,57 @@ def check() -> None:
         f"{len(rulebook.parameters)} parameters, {len(rulebook.kinds)} kinds; "
         f"earliest {rulebook.earliest}"
     )
+
+
+@app.command("coverage")
+@handle_errors
+def coverage(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="md (or text) or json.")] = "md",
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="ISO code or EU.")
+    ] = None,
+    write: Annotated[
+        str | None,
+        typer.Option(
+            "--write",
+            metavar="FILE",
+            help="Replace the generated section of FILE (e.g. docs/law-coverage.md).",
+        ),
+    ] = None,
+) -> None:
+    """What the law files encode, per jurisdiction and provision (docs/law-coverage.md)."""
+    fmt = "md" if fmt == "text" else fmt
+    if fmt not in ("md", "json"):
+        raise InputError(f"unknown format {fmt!r}; use md or json", loc="--format")
+    rulebook = load_rulebook()
+    if jurisdiction is not None and jurisdiction.upper() not in coverage_report.jurisdictions(
+        rulebook
+    ):
+        known = ", ".join(coverage_report.jurisdictions(rulebook))
+        raise InputError(f"no law encoded for {jurisdiction!r}; use one of {known}", loc="-j")
+    if write is not None:
+        if fmt != "md" or jurisdiction is not None:
+            raise InputError(
+                "--write takes the whole Markdown report; drop -j/--format", loc="--write"
+            )
+        path = Path(write)
+        if not path.is_file():
+            raise InputError(f"file {write!r} not found", loc="--write")
+        document = path.read_text(encoding="utf-8")
+        try:
+            updated = coverage_report.replace_generated(
+                document, coverage_report.coverage_markdown(rulebook)
+            )
+        except ValueError as exc:
+            raise InputError(str(exc), loc="--write") from None
+        if updated != document:
+            path.write_text(updated, encoding="utf-8")
+        console.print(
+            f"{write}: generated section {'updated' if updated != document else 'unchanged'}"
+        )
+        return
+    if fmt == "json":
+        data = coverage_report.coverage_data(rulebook, jurisdiction)
+        print_json({"rulebook_version": rulebook.version, **data})
+        return
+    print(coverage_report.coverage_markdown(rulebook, jurisdiction), end="")
