@@ -51,6 +51,13 @@ def test_golden_determination(
             continue
         if not field:
             actual: Any = verdict.verdict
+        elif field in ("rule_ids", "absent_rule_ids"):
+            # The provisions the verdict rests on (its reasons), or must not rest on.
+            cited = {r.rule_id for r in verdict.reasons}
+            wrong = [r for r in expected if (r in cited) != (field == "rule_ids")]
+            if wrong:
+                problems.append(f"{key}: {wrong} vs reasons {sorted(cited)}")
+            continue
         elif field == "questions":
             actual = [q.id for q in verdict.questions]
             missing = [q for q in expected if q not in actual]
