@@ -1,6 +1,7 @@
-"""Screening quality and speed: chipcontrols `name-v1` against nomenklatura, same run, same data.
+"""Screening quality and speed: chipcontrols `name-v1` and `name-v2` against nomenklatura,
+same run, same data; then the labelled sets published by others (bench/data/README.md).
 
-    python bench/screening_bench.py [--seed 7] [--entities 500] [--people 150]
+    python bench/screening_bench.py [--seed 7] [--entities 500] [--people 150] [--no-external]
 
 List: the OFAC SDN file on disk (shared/data/lists/.../sdn.csv with add.csv and alt.csv).
 Queries: bench/screening_data.py. A query is one screening decision:
@@ -30,6 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from chipcontrols.screening.matcher import THRESHOLD, VERSION, Matcher, Query
+from chipcontrols.screening.matcher_v2 import VERSION as VERSION_V2
+from chipcontrols.screening.matcher_v2 import MatcherV2
 from chipcontrols.screening.model import ListEntry
 from chipcontrols.screening.names.normalise import normalise
 from screening_data import SDN_FILE, Case, build_cases
@@ -38,9 +41,9 @@ NK_THRESHOLD = 0.70
 Decide = Callable[[Sequence[Case]], list[set[str]]]
 
 
-def ours(entries: list[ListEntry]) -> tuple[Decide, float]:
+def ours(entries: list[ListEntry], cls: type[Matcher] = Matcher) -> tuple[Decide, float]:
     t0 = time.perf_counter()
-    m = Matcher(entries)
+    m = cls(entries)
     build = time.perf_counter() - t0
 
     def run(cases: Sequence[Case]) -> list[set[str]]:
@@ -189,6 +192,7 @@ def main() -> None:
     ap.add_argument(
         "--show-errors", type=int, default=0, help="print N misses and false alarms of ours"
     )
+    ap.add_argument("--no-external", action="store_true", help="skip the published sets")
     args = ap.parse_args()
 
     entries, cases = build_cases(args.seed, args.entities, args.people)
@@ -204,19 +208,28 @@ def main() -> None:
     print(f"queries: {len(cases)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
 
     ours_run, ours_build = ours(entries)
+    v2_run, v2_build = ours(entries, MatcherV2)
+    from chipcontrols.screening.matcher_v2 import name_symbols
+
+    name_symbols("ted")  # rigour loads its name tables once (several seconds), outside timing
     nk_run, nk_build = nomenklatura(entries)
     ours_run(cases[:50])  # warm caches of both sides alike
+    v2_run(cases[:50])
     nk_run(cases[:50])
     # alternate the runs, so that other work on the machine weighs on both sides alike
     ours_runs: list[float] = []
+    v2_runs: list[float] = []
     nk_runs: list[float] = []
     for r in range(args.repeat):
         ours_out, secs, _ = timed(ours_run, cases, 1)
         ours_runs.append(secs)
+        v2_out, secs, _ = timed(v2_run, cases, 1)
+        v2_runs.append(secs)
         if r < max(1, args.repeat - 1):
             nk_out, secs, _ = timed(nk_run, cases, 1)
             nk_runs.append(secs)
     ours_secs, nk_secs = min(ours_runs), min(nk_runs)
+    v2_secs = min(v2_runs)
     print(
         f"timed runs (s): ours {', '.join(f'{t:.2f}' for t in ours_runs)}; nomenklatura "
         f"{', '.join(f'{t:.2f}' for t in nk_runs)} (the best run of each counts)"
@@ -227,6 +240,12 @@ def main() -> None:
             evaluate(cases, ours_out),
             ours_secs,
             ours_build,
+        ),
+        (
+            f"chipcontrols {VERSION_V2} (threshold {THRESHOLD})",
+            evaluate(cases, v2_out),
+            v2_secs,
+            v2_build,
         ),
         (
             f"nomenklatura logic-v2 (threshold {NK_THRESHOLD})",
@@ -251,19 +270,23 @@ def main() -> None:
             rate = v["fp"] / v["n"] if kind == "negative" else v["tp"] / v["n"]
             cells.append(f"{rate:6.3f}")
         print(f"  {kind:<20} {' | '.join(cells)}  (n={kinds[kind]})")
-    f1_ratio = rows[0][1]["f1"] - rows[1][1]["f1"]  # type: ignore[operator]
-    speed_ratio = nk_secs / ours_secs
-    print(f"\nF1 ours - nomenklatura: {f1_ratio:+.3f}")
-    print(f"throughput ratio ours / nomenklatura: {speed_ratio:.1f}x")
+    f1_ratio = rows[1][1]["f1"] - rows[2][1]["f1"]  # type: ignore[operator]
+    print(f"\nF1 {VERSION_V2} - nomenklatura: {f1_ratio:+.3f}")
+    print(f"throughput ratio {VERSION} / nomenklatura: {nk_secs / ours_secs:.1f}x")
+    print(f"throughput ratio {VERSION_V2} / nomenklatura: {nk_secs / v2_secs:.1f}x")
     if args.show_errors:
         shown = 0
-        for c, got in zip(cases, ours_out, strict=True):
+        for c, got in zip(cases, v2_out, strict=True):
             wrong = (c.expected is None and got) or (
                 c.expected is not None and c.expected not in got
             )
             if wrong and shown < args.show_errors:
                 print(f"  {c.variant:<18} {c.query!r} expected={c.expected} got={sorted(got)[:3]}")
                 shown += 1
+    if not args.no_external:
+        from external_sets import report
+
+        report()
 
 
 if __name__ == "__main__":

@@ -8,11 +8,15 @@ The services are imported on first use, so that `import chipcontrols` stays fast
 from __future__ import annotations
 
 import importlib
+from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from chipcontrols.errors import ChipControlsError, InputError, LawError, NotFoundError
 
-__version__ = "0.1.0"
+try:  # the engine version is the installed distribution's (pyproject.toml), never a copy
+    __version__ = metadata.version("chipcontrols")
+except metadata.PackageNotFoundError:  # pragma: no cover - run from an uninstalled source tree
+    __version__ = "0+unknown"
 
 if TYPE_CHECKING:
     from chipcontrols.classification import classify

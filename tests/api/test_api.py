@@ -39,6 +39,8 @@ BASE_OPERATIONS = {
     "create_user": "admin",
     "create_key": "admin",
     "revoke_key": "admin",
+    "list_sessions": "admin",
+    "revoke_session": "admin",
 }
 OPTIONAL_OPERATIONS = {
     "determine": ("determination", "analyst"),
@@ -79,6 +81,7 @@ def call(api: Api, op_id: str, role: str | None) -> Any:
     path = path.replace("{record_id}", "rec-0000000000000000").replace("{rule_id}", "3A090.a")
     path = path.replace("{snapshot_id}", "bundled").replace("{key_id}", "k000000000000")
     path = path.replace("{letter_id}", "ltr-0000000000000000")
+    path = path.replace("{session_id}", "k000000000000")
     params = {"from": "2023-01-01", "to": "2025-01-01"} if op_id == "diff_rules" else None
     body = SAMPLE_BODIES.get(op_id)
     return api.client.request(
@@ -133,7 +136,8 @@ def test_every_route_refuses_callers_without_a_valid_key(api: Api) -> None:
                     .replace("{rule_id}", "x")
                     .replace("{snapshot_id}", "x")
                     .replace("{key_id}", "x")
-                    .replace("{letter_id}", "x"),
+                    .replace("{letter_id}", "x")
+                    .replace("{session_id}", "x"),
                     headers=headers,
                     json=SAMPLE_BODIES.get(op_id) if method == "POST" else None,
                 )

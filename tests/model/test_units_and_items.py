@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from chipcontrols.errors import InputError
 from chipcontrols.model.items import parse_item
 from chipcontrols.model.metrics import tpp
-from chipcontrols.model.units import parse_quantity
 from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.rulebook.units import parse_quantity
 
 
 @pytest.mark.parametrize(

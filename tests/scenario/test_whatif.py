@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from chipcontrols.app_services import Services
+from chipcontrols.app_services.stored import stored_determinations
 from chipcontrols.errors import InputError
 from chipcontrols.scenario.overlay import load_scenario
 from chipcontrols.scenario.whatif import (
     WhatIf,
     load_determinations,
     parse_determinations,
-    stored_determinations,
     what_if,
 )
 from tests.scenario.test_overlay import EXAMPLES

@@ -20,7 +20,5 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every screening test gets its own empty data directory."""
     target = tmp_path / "home"
     monkeypatch.setenv("CHIPCONTROLS_HOME", str(target))
-    from chipcontrols.screening import service
-
-    service._MATCHERS.clear()
+    # Matchers are cached by snapshot content id and version: nothing leaks between tests.
     return target

@@ -9,23 +9,67 @@ import pytest
 
 from chipcontrols.errors import DataError, NotFoundError
 from chipcontrols.screening.lists import bundled
-from chipcontrols.screening.lists.snapshots import SnapshotStore, bundled_snapshot, diff_snapshots
+from chipcontrols.screening.lists.snapshots import (
+    SnapshotStore,
+    bundled_manifest,
+    bundled_snapshot,
+    bundled_snapshots,
+    diff_snapshots,
+)
 from tests.screening.conftest import FIXTURES, shared
 
 
-def test_bundled_snapshot_is_the_yaml_source_read_again() -> None:
-    snap = bundled_snapshot()
-    rebuilt = bundled.build()
-    assert snap.id == rebuilt.id
-    assert snap.as_of == dt.date(2026, 9, 1)
-    assert snap.source["publication"].startswith("15 CFR part 744, Supplement No. 4")
-    names = {e.name for e in snap.entries}
+def _default_active() -> dict[str, str]:
+    return {s.dataset: s.id for s in bundled_snapshots(active_only=True)}
+
+
+def test_chip_snapshot_is_the_yaml_source_read_again() -> None:
+    chip = SnapshotStore().load(next(i["id"] for i in bundled_manifest() if not i["active"]))
+    rebuilt = bundled.build_chip()
+    assert chip.id == rebuilt.id
+    assert chip.as_of == dt.date(2026, 9, 1)
+    assert chip.source["publication"].startswith("15 CFR part 744, Supplement No. 4")
+    names = {e.name for e in chip.entries}
     assert {"Yangtze Memory Technologies Co., Ltd.", "Huawei Technologies Co., Ltd."} <= names
 
 
-def test_fresh_home_screens_against_the_bundled_snapshot(home: Path) -> None:
+def test_bundled_snapshots_are_their_sources_read_again() -> None:
+    shared("official/README.md")
+    rebuilt = {s.id for s, active in bundled.build_all() if active}
+    assert rebuilt == set(_default_active().values())
+
+
+def test_full_entity_list_is_bundled_and_active() -> None:
+    snap = bundled_snapshot()
+    assert snap.dataset == "bis_entity_list" and len(snap.entries) >= 3409
+    assert snap.source["completeness"].startswith("full")
+    names = {e.name for e in snap.entries}
+    assert {
+        "National University of Defense Technology (NUDT)",
+        "Nettrix Information Industry Co., Ltd.",
+        "Fujian Jinhua Integrated Circuit Company, Ltd.",
+        "Naura Technology Group Co., Ltd.",
+        "Cambricon Technologies Corporation Limited",
+    } <= names
+    for s in bundled_snapshots():
+        assert {"publication", "url", "completeness"} <= set(s.source), s.dataset
+
+
+def test_fresh_home_screens_against_the_bundled_snapshots(home: Path) -> None:
     store = SnapshotStore()
-    assert store.active_ids() == {"bis_entity_list": bundled_snapshot().id}
+    active = store.active_ids()
+    assert active == _default_active()
+    assert {
+        "bis_entity_list",
+        "bis_meu",
+        "bis_dpl",
+        "ofac_ns_cmic",
+        "csl",
+        "dod_1260h",
+        "eu_833_annex_iv",
+        "jp_meti_eul",
+        "cn_countermeasures",
+    } <= set(active)
     assert not home.exists()
 
 
@@ -35,7 +79,7 @@ def test_import_is_content_addressed_and_idempotent(home: Path) -> None:
     b = store.import_file(FIXTURES / "csl_sample.json", as_of=dt.date(2025, 6, 25))
     assert a.id == b.id and a.id.startswith("snap-")
     assert (home / "snapshots" / f"{a.id}.json").is_file()
-    assert store.active_ids() == {"bis_entity_list": bundled_snapshot().id, "csl": a.id}
+    assert store.active_ids() == {**_default_active(), "csl": a.id}
     c = store.import_file(FIXTURES / "csl_sample.json", as_of=dt.date(2025, 6, 26))
     assert c.id != a.id  # the as-of date is part of what a snapshot says
     assert store.load(a.id[:10]).id == a.id

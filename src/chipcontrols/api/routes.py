@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chipcontrols.api.auth import Admin, Analyst, Viewer, services
 from chipcontrols.api.errors import ERROR_RESPONSES
 from chipcontrols.app_services import Services
+from chipcontrols.app_services.inputs import ID_MAX
 from chipcontrols.errors import InputError
 from chipcontrols.storage.repo import Principal
 
@@ -45,7 +46,7 @@ class DealBody(Strict):
 class JudgementBody(Strict):
     decision: str = Field(pattern=r"^(cleared|confirmed)$")
     reason: str = Field(min_length=1, max_length=4000)
-    hit_id: int | None = Field(default=None, ge=1)
+    hit_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     party: dict[str, Any] | None = None
     entry_id: str | None = Field(default=None, max_length=200)
     snapshots: list[str] | None = None
@@ -139,7 +140,7 @@ def build_router(svc: Services) -> APIRouter:
         who: Principal = Viewer,
         kind: Annotated[str | None, Query(max_length=24)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
     ) -> dict[str, Any]:
         return svc.records(kind=kind, limit=limit, offset=offset)
 
@@ -186,7 +187,7 @@ def build_router(svc: Services) -> APIRouter:
         who: Principal = Viewer,
         q: Annotated[str | None, Query(max_length=200)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
     ) -> dict[str, Any]:
         return svc.snapshot(snapshot_id, q=q, limit=limit, offset=offset)
 
@@ -254,7 +255,7 @@ def build_router(svc: Services) -> APIRouter:
         svc: Svc,
         who: Principal = Viewer,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        before: Annotated[int | None, Query(ge=1)] = None,
+        before: Annotated[int | None, Query(ge=1, le=ID_MAX)] = None,
         subject: Annotated[str | None, Query(max_length=200)] = None,
     ) -> dict[str, Any]:
         return svc.audit_entries(limit=limit, before=before, subject=subject)
@@ -282,6 +283,17 @@ def build_router(svc: Services) -> APIRouter:
 
     @router.delete("/keys/{key_id}", operation_id="revoke_key", tags=["admin"])
     def revoke_key(key_id: str, svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        """Revoke a key; the web sessions opened with it end at once."""
         return svc.revoke_key(key_id, actor=who.actor)
+
+    @router.get("/sessions", operation_id="list_sessions", tags=["admin"])
+    def sessions(svc: Svc, who: Principal = Admin, include_ended: bool = False) -> dict[str, Any]:
+        """Web sessions: the user, the API key each was opened with, when it expires."""
+        return svc.sessions(active_only=not include_ended)
+
+    @router.delete("/sessions/{session_id}", operation_id="revoke_session", tags=["admin"])
+    def revoke_session(session_id: str, svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        """End a web session at once."""
+        return svc.revoke_key(session_id, actor=who.actor, kind="session")
 
     return router

@@ -19,6 +19,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chipcontrols import __version__
+from chipcontrols.app_services.inputs import (
+    check_document,
+    check_id,
+    check_jurisdictions,
+    rulebook_jurisdictions,
+)
 from chipcontrols.app_services.operations import (
     OPERATIONS,
     Context,
@@ -47,6 +53,7 @@ from chipcontrols.storage import audit, repo
 from chipcontrols.storage.db import Database
 from chipcontrols.storage.judgements import SqlJudgements
 from chipcontrols.storage.letters import SqlLetters
+from chipcontrols.storage.models import ApiKeyRow
 from chipcontrols.storage.repo import Principal
 
 MAX_REASON = 4000
@@ -64,6 +71,26 @@ def parse_as_of(raw: str | dt.date | None, *, loc: str = "as_of") -> dt.date:
         return dt.date.fromisoformat(raw.strip())
     except ValueError:
         raise InputError(f"bad date {raw[:40]!r}; write YYYY-MM-DD", loc=loc) from None
+
+
+def _document_date(payload: dict[str, Any]) -> dt.date | None:
+    """The date a transaction names for itself: used when no as_of is given, as the CLI
+    does (`determine --as-of`: default the file's date); an impossible date is bad input."""
+    for key in ("transaction",):
+        doc = payload.get(key)
+        if isinstance(doc, dict) and doc.get("date") not in (None, ""):
+            raw = doc["date"]
+            if isinstance(raw, dt.datetime):
+                raw = raw.date()
+            return parse_as_of(raw if isinstance(raw, dt.date) else str(raw), loc=f"{key}.date")
+    return None
+
+
+def _jurisdiction(raw: str | None, rulebook: Rulebook) -> str | None:
+    if raw is None or raw == "":
+        return None
+    (code,) = check_jurisdictions([raw], rulebook_jurisdictions(rulebook), loc="jurisdiction")
+    return code
 
 
 class DbSnapshotStore(SnapshotStore):
@@ -205,7 +232,10 @@ class Services:
     ) -> dict[str, Any]:
         """`run` inside the caller's transaction (batches commit many answers at once)."""
         op = self.operation(kind)
+        check_document(payload, loc="body")
         payload = op.validate(payload)
+        if as_of is None or as_of == "":
+            as_of = _document_date(payload)
         date = parse_as_of(as_of)
         rulebook = load_rulebook()
         rulebook.check_date(date)
@@ -325,6 +355,7 @@ class Services:
     def judge_hit(
         self, hit_id: int, *, decision: str, reason: str, principal: Principal
     ) -> dict[str, Any]:
+        check_id(hit_id, loc="hit_id")
         with self.db.read() as session:
             hit = repo.get_hit(session, hit_id)
             party_doc = json.loads(hit.party_document)
@@ -380,6 +411,7 @@ class Services:
     ) -> dict[str, Any]:
         rulebook = load_rulebook()
         date = parse_as_of(as_of)
+        jurisdiction = _jurisdiction(jurisdiction, rulebook)
         view = rulebook.at(date)
         entries = [
             entry_history(f.entry, date)
@@ -409,6 +441,7 @@ class Services:
     ) -> dict[str, Any]:
         rulebook = load_rulebook()
         d1, d2 = parse_as_of(date_from, loc="from"), parse_as_of(date_to, loc="to")
+        jurisdiction = _jurisdiction(jurisdiction, rulebook)
         changes = diff_rulebook(rulebook, d1, d2, jurisdiction=jurisdiction)
         return {
             "from": d1.isoformat(),
@@ -450,6 +483,15 @@ class Services:
     # ------------------------------------------------------------------ audit
 
     def audit_verify(self, *, expect_head: str | None = None) -> dict[str, Any]:
+        """Verify the whole chain; `expect_head` is any head published earlier: the chain
+        must contain it (it may have grown since)."""
+        if expect_head is not None:
+            expect_head = expect_head.strip().lower()
+            if len(expect_head) != 64 or any(c not in "0123456789abcdef" for c in expect_head):
+                raise InputError(
+                    "a head is the 64 hexadecimal digits 'audit verify' printed",
+                    loc="expect_head",
+                )
         with self.db.read() as session:
             return audit.verify(session, expect_head=expect_head).to_dict()
 
@@ -479,20 +521,30 @@ class Services:
             row, token = repo.create_key(session, user, label=label, actor=actor)
             return {"id": row.id, "user": user.name, "role": user.role, "api_key": token}
 
-    def revoke_key(self, key_id: str, *, actor: str) -> dict[str, Any]:
+    def revoke_key(self, key_id: str, *, actor: str, kind: str | None = None) -> dict[str, Any]:
+        """Revoke an API key (and, at once, the web sessions opened with it) or a session."""
         with self.db.write() as session:
-            row = repo.revoke_key(session, key_id, actor=actor)
-            return {"id": row.id, "revoked_at": row.revoked_at}
+            row = repo.revoke_key(session, key_id, actor=actor, kind=kind)
+            return {"id": row.id, "kind": row.kind, "revoked_at": row.revoked_at}
 
     def users(self) -> dict[str, Any]:
         with self.db.read() as session:
             return {"users": repo.list_users(session), "keys": repo.list_keys(session)}
+
+    def sessions(self, *, active_only: bool = True) -> dict[str, Any]:
+        """Web sessions (active ones by default): who, opened with which key, until when."""
+        with self.db.read() as session:
+            return {"sessions": repo.list_keys(session, kind="session", active_only=active_only)}
 
     def sign_in(self, token: str) -> tuple[Principal, str]:
         """A web session for the holder of an API key: (principal, session token)."""
         principal = self.authenticate(token)
         with self.db.write() as session:
             user = repo.get_user(session, principal.name)
+            parent = principal.key_id
+            if principal.kind == "session":  # a session opened from a session: same key
+                current = session.get(ApiKeyRow, principal.key_id)
+                parent = current.parent_id if current and current.parent_id else parent
             row, session_token = repo.create_key(
                 session,
                 user,
@@ -500,6 +552,7 @@ class Services:
                 actor=principal.actor,
                 kind="session",
                 hours=self.settings.session_hours,
+                parent_id=parent,
             )
         return Principal(user.id, user.name, user.role, row.id, "session"), session_token
 

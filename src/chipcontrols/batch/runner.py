@@ -14,19 +14,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from chipcontrols.app_services import Services, parse_as_of
 from chipcontrols.batch.io import file_format, read_rows, write_rows
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
-from chipcontrols.storage.canonical import canonical, now
+from chipcontrols.storage import audit
+from chipcontrols.storage.canonical import canonical, now, sha256_text
 from chipcontrols.storage.models import BatchRowRow, BatchRunRow
+
+log = logging.getLogger("chipcontrols.batch")
 
 RESULT_COLUMNS = (
     "line",
@@ -97,6 +102,8 @@ def transaction_of(row: dict[str, Any], rulebook: Rulebook) -> dict[str, Any]:
         if _text(row.get("name")):
             item["name"] = _text(row.get("name"))
         for column, value in row.items():
+            if column in LINE_COLUMNS:  # the line's own columns, not the item's parameters
+                continue
             param = rulebook.parameters.get(column)
             if param is None or value is None or (param.derived and column != "tpp"):
                 continue
@@ -227,63 +234,59 @@ def run_batch(
     size = chunk or svc.settings.batch_chunk
     rulebook = load_rulebook()
 
-    with svc.db.write() as session:
-        run = session.get(BatchRunRow, run_id)
-        if run is None:
-            run = BatchRunRow(
-                id=run_id,
-                file_name=path.name,
-                file_sha256=run_id,
-                operation=operation,
-                options=canonical({**options, "as_of_used": as_of or dt.date.today().isoformat()}),
-                total_rows=len(rows),
-                status="running",
-                created_at=now(),
-                finished_at=None,
-            )
-            session.add(run)
-        day = json.loads(run.options)["as_of_used"]
-        done_lines = set(
-            session.execute(
-                select(BatchRowRow.row_no).where(BatchRowRow.run_id == run_id)
-            ).scalars()
-        )
+    day = _start_run(svc, run_id, path, operation, options, as_of, len(rows))
+    done_lines = _done_lines(svc, run_id)
     resumed = len(done_lines)
-    todo = [i for i in range(len(rows)) if i not in done_lines]
+    pending = [i for i in range(len(rows)) if i not in done_lines]
     if on_progress:
         on_progress(resumed, len(rows))
-    for block in _chunks(todo, size):
-        with svc.db.write() as session:
-            for index in block:
-                row = rows[index]
-                line_day = _text(row.get("as_of")) or day
-                out: dict[str, Any] = {"line": index + 1, "status": "ok"}
-                try:
-                    txn = transaction_of(row, rulebook)
-                    with session.begin_nested():
-                        record = svc.run_in(
-                            session, operation, {"transaction": txn}, as_of=line_day, actor=actor
+    conflicts = 0
+    while pending:
+        block, rest = pending[:size], pending[size:]
+        try:
+            with svc.db.write() as session:
+                added: list[BatchRowRow] = []
+                for index in block:
+                    out = _check_line(
+                        svc, session, rows[index], index, rulebook, day, operation, actor
+                    )
+                    text = canonical(out)
+                    added.append(
+                        BatchRowRow(
+                            run_id=run_id,
+                            row_no=index,
+                            status=out["status"],
+                            record_id=out.get("record_id"),
+                            output=text,
                         )
-                    out.update(outcome_columns(record))
-                except ChipControlsError as exc:
-                    out.update(
-                        status="error",
-                        error_code=exc.code,
-                        error_message=(f"{exc.loc}: " if exc.loc else "") + exc.message,
                     )
-                session.add(
-                    BatchRowRow(
-                        run_id=run_id,
-                        row_no=index,
-                        status=out["status"],
-                        record_id=out.get("record_id"),
-                        output=canonical(out),
-                    )
+                    session.add(added[-1])
+                    session.flush()  # a line another run committed first fails here
+                    if on_line:
+                        on_line(index)
+                audit.append(
+                    session,
+                    actor=actor,
+                    action="batch.lines",
+                    subject=run_id,
+                    payload={"lines": {str(r.row_no): sha256_text(r.output) for r in added}},
                 )
-                if on_line:
-                    on_line(index)
+        except IntegrityError:
+            # Another run of the same file (and options) committed some of these lines
+            # first: its results stand, this chunk left no trace; carry on with the rest.
+            conflicts += 1
+            if conflicts > len(rows) + 10:
+                raise InputError(
+                    "another batch run of this file keeps committing the same lines; "
+                    "wait for it to finish",
+                    loc=str(path),
+                ) from None
+            done_lines = _done_lines(svc, run_id)
+            pending = [i for i in pending if i not in done_lines]
+            continue
+        pending = rest
         if on_progress:
-            on_progress(len(rows) - len(todo) + todo.index(block[-1]) + 1, len(rows))
+            on_progress(len(rows) - len(pending), len(rows))
 
     with svc.db.write() as session:
         stored = session.execute(
@@ -314,9 +317,99 @@ def run_batch(
     return summary
 
 
-def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _start_run(
+    svc: Services,
+    run_id: str,
+    path: Path,
+    operation: str,
+    options: dict[str, Any],
+    as_of: str | None,
+    total: int,
+) -> str:
+    """Create the run (once; a concurrent run of the same file may create it first) and
+    return the day its lines are checked as of."""
+    for _attempt in range(3):
+        try:
+            with svc.db.write() as session:
+                run = session.get(BatchRunRow, run_id)
+                if run is None:
+                    run = BatchRunRow(
+                        id=run_id,
+                        file_name=path.name,
+                        file_sha256=run_id,
+                        operation=operation,
+                        options=canonical(
+                            {**options, "as_of_used": as_of or dt.date.today().isoformat()}
+                        ),
+                        total_rows=total,
+                        status="running",
+                        created_at=now(),
+                        finished_at=None,
+                    )
+                    session.add(run)
+                    session.flush()
+                    audit.append(
+                        session,
+                        actor=SYSTEM_ACTOR,
+                        action="batch.start",
+                        subject=run_id,
+                        payload={"sha256": audit.batch_run_hash(run)},
+                    )
+                return str(json.loads(run.options)["as_of_used"])
+        except IntegrityError:
+            continue
+    raise InputError("cannot start the batch run; try again", loc=str(path))
+
+
+SYSTEM_ACTOR = "batch"
+
+
+def _done_lines(svc: Services, run_id: str) -> set[int]:
+    with svc.db.read() as session:
+        return set(
+            session.execute(
+                select(BatchRowRow.row_no).where(BatchRowRow.run_id == run_id)
+            ).scalars()
+        )
+
+
+def _check_line(
+    svc: Services,
+    session: Any,
+    row: dict[str, Any],
+    index: int,
+    rulebook: Rulebook,
+    day: str,
+    operation: str,
+    actor: str,
+) -> dict[str, Any]:
+    """One order line checked inside the chunk's transaction (in a savepoint, so that a
+    bad line leaves no trace but its error): its result columns."""
+    out: dict[str, Any] = {"line": index + 1, "status": "ok"}
+    try:
+        line_day = _text(row.get("as_of")) or day
+        txn = transaction_of(row, rulebook)
+        with session.begin_nested():
+            record = svc.run_in(
+                session, operation, {"transaction": txn}, as_of=line_day, actor=actor
+            )
+        out.update(outcome_columns(record))
+    except ChipControlsError as exc:
+        out.update(
+            status="error",
+            error_code=exc.code,
+            error_message=(f"{exc.loc}: " if exc.loc else "") + exc.message[:2000],
+        )
+    except (IntegrityError, OperationalError):
+        raise  # another run's line, or the database went away: not this line's fault
+    except Exception as exc:  # a cell no check foresaw: this line fails, the rest go on
+        log.exception("batch line %d failed", index + 1)
+        out.update(
+            status="error",
+            error_code="invalid_input",
+            error_message=f"this line could not be checked ({type(exc).__name__})",
+        )
+    return out
 
 
 def _summary(

@@ -32,7 +32,6 @@ from chipcontrols.scenario.whatif import (
     StoredDetermination,
     WhatIf,
     load_determinations,
-    stored_determinations,
     what_if,
 )
 
@@ -443,6 +442,8 @@ def _scenario(
     if determinations:
         records.extend(load_determinations(determinations))
     if stored:
+        from chipcontrols.app_services.stored import stored_determinations  # loads the database
+
         records.extend(stored_determinations())
     report = what_if(
         scenario,

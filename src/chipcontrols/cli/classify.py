@@ -9,10 +9,12 @@ import polars as pl
 import typer
 from rich.table import Table
 
+from chipcontrols.app_services.inputs import check_jurisdictions, rulebook_jurisdictions
 from chipcontrols.catalog import load_catalog
 from chipcontrols.classification import Classification, classify
 from chipcontrols.classification.table import classify_frame, items_to_frame
 from chipcontrols.classification.tables_io import check_table, read_table, summarise, write_summary
+from chipcontrols.cli.catalog import maker_comparisons, render_comparisons
 from chipcontrols.cli.common import (
     check_format,
     console,
@@ -86,7 +88,10 @@ def _classify_many(
     date = parse_date(as_of)
     summary = classify_many(date, catalog=catalog, table=table)
     if jurisdiction:
-        summary = summary.filter(pl.col("jurisdiction").is_in([j.upper() for j in jurisdiction]))
+        codes = check_jurisdictions(
+            jurisdiction, rulebook_jurisdictions(load_rulebook()), loc="--jurisdiction"
+        )
+        summary = summary.filter(pl.col("jurisdiction").is_in(sorted(codes)))
     if output:
         write_summary(summary, output)
     if fmt_ == "json":
@@ -145,12 +150,24 @@ def _classify(
     if (item_file is None) == (product is None):
         raise InputError("give an ITEM file or --product NAME (one of them)", loc="ITEM")
     raw = {"product": product} if product else read_input(item_file or "-", loc="ITEM")
-    only = {j.upper() for j in jurisdiction} if jurisdiction else None
+    only = (
+        check_jurisdictions(
+            jurisdiction, rulebook_jurisdictions(load_rulebook()), loc="--jurisdiction"
+        )
+        if jurisdiction
+        else None
+    )
     result = classify(raw, date, jurisdictions=only)
+    comparisons = maker_comparisons(product) if product else []
     if fmt_ == "json":
-        print_json(result.to_dict())
+        data = result.to_dict()
+        if product:
+            data["maker_statements"] = [c.to_dict() for c in comparisons]
+        print_json(data)
     else:
         render(result, verbose=verbose)
+        if product:
+            render_comparisons(comparisons)
 
 
 def render(result: Classification, *, verbose: bool = False) -> None:

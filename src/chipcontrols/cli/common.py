@@ -14,6 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from chipcontrols.app_services.inputs import check_document
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.yamlio import load_yaml_text
 
@@ -36,7 +37,7 @@ def parse_date(raw: str | None, *, loc: str = "--as-of") -> dt.date:
 def read_input(path: str, *, loc: str = "FILE") -> Any:
     """A YAML or JSON document from a file, or from standard input for '-'."""
     if path == "-":
-        return load_yaml_text(sys.stdin.read(), loc="<stdin>")
+        return check_document(load_yaml_text(sys.stdin.read(), loc="<stdin>"), loc="<stdin>")
     file = Path(path)
     if not file.exists():
         raise InputError(f"file {path!r} not found; check the path", loc=loc)
@@ -49,7 +50,7 @@ def read_input(path: str, *, loc: str = "FILE") -> Any:
     data = load_yaml_text(text, loc=path)
     if data is None:
         raise InputError(f"{path!r} is empty", loc=loc)
-    return data
+    return check_document(data, loc=path)
 
 
 def check_format(fmt: str) -> str:

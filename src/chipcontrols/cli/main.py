@@ -1,14 +1,18 @@
-"""The `chipcontrols` command line: thin commands over the service functions."""
+"""The `chipcontrols` command line: thin commands over the service functions.
+
+Every command group is imported and registered here explicitly: a module that fails to import
+stops the command line with its error, rather than silently removing its commands.
+"""
 
 from __future__ import annotations
-
-import importlib
 
 import typer
 
 from chipcontrols import __version__
-from chipcontrols.cli import catalog, rules
+from chipcontrols.cli import analysis, assess, catalog, determine, letters, rules, service
+from chipcontrols.cli import watch as watch_cli
 from chipcontrols.cli.classify import classify_command
+from chipcontrols.screening import cli as screening_cli
 
 app = typer.Typer(
     name="chipcontrols",
@@ -20,6 +24,13 @@ app = typer.Typer(
 app.command("classify")(classify_command)
 app.add_typer(rules.app, name="rules")
 app.add_typer(catalog.app, name="catalog")
+screening_cli.register(app)
+determine.register(app)
+assess.register(app)
+service.register(app)
+analysis.register(app)
+letters.register(app)
+watch_cli.register(app)
 
 
 @app.command("version")
@@ -28,28 +39,6 @@ def version() -> None:
     from chipcontrols.rulebook.rulebook import load_rulebook
 
     typer.echo(f"chipcontrols {__version__}, rulebook {load_rulebook().version}")
-
-
-def _mount_optional() -> None:
-    """Mount command groups of capabilities that register themselves (e.g. screening)."""
-    for module_name in (
-        "chipcontrols.screening.cli",
-        "chipcontrols.cli.determine",
-        "chipcontrols.cli.assess",
-        "chipcontrols.cli.service",
-        "chipcontrols.cli.analysis",
-        "chipcontrols.cli.letters",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
-
-
-_mount_optional()
 
 
 def run() -> None:

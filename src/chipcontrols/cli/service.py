@@ -190,22 +190,33 @@ def _batch(file: Path, output: Path | None, as_of: str | None, chunk: int | None
 
     check_format(fmt)
     svc = _services()
-    with Progress(
+    progress = Progress(
         "[progress.description]{task.description}",
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
         console=err_console,
         transient=False,
-    ) as progress:
-        task = progress.add_task("order lines", total=None)
+    )
+    task = progress.add_task("order lines", total=None)
+    started = False
 
-        def update(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
+    def update(done: int, total: int) -> None:
+        # drawn from the first progress report: the file and options are checked by then,
+        # so an input error is one line with no bar before it
+        nonlocal started
+        if not started:
+            progress.start()
+            started = True
+        progress.update(task, completed=done, total=total)
 
+    try:
         summary = run_batch(
             svc, file, output=output, as_of=as_of, actor=_actor(), chunk=chunk, on_progress=update
         )
+    finally:
+        if started:
+            progress.stop()
     if fmt == "json":
         print_json(summary)
         return
@@ -291,8 +302,30 @@ def keys_list(fmt: Format = "text") -> None:
 @keys_app.command("revoke")
 @handle_errors
 def keys_revoke(key_id: Annotated[str, typer.Argument(metavar="KEY_ID")]) -> None:
+    """Revoke a key (the web sessions opened with it end at once) or a session."""
     data = _services().revoke_key(key_id, actor=_actor())
-    console.print(f"key {data['id']} revoked at {data['revoked_at']}", markup=False)
+    console.print(f"{data['kind']} {data['id']} revoked at {data['revoked_at']}", markup=False)
+
+
+@keys_app.command("sessions")
+@handle_errors
+def keys_sessions(
+    all_: Annotated[bool, typer.Option("--all", help="Also ended sessions.")] = False,
+    fmt: Format = "text",
+) -> None:
+    """Web sessions (active ones by default); end one with 'keys revoke ID'."""
+    check_format(fmt)
+    data = _services().sessions(active_only=not all_)
+    if fmt == "json":
+        print_json(data)
+        return
+    for k in data["sessions"]:
+        state = f"ended {k['revoked_at'][:19]}" if k["revoked_at"] else "active"
+        console.print(
+            f"{k['id']:<14} {k['user']:<20} {k['role']:<8} key {k['key_id'] or '-':<14} "
+            f"{state:<26} until {(k['expires_at'] or '')[:19]}",
+            markup=False,
+        )
 
 
 db_app = typer.Typer(help="The service database.")

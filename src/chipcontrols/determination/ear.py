@@ -671,7 +671,24 @@ class EarProcedure:
                     detail=f"score {hit.score:.3f}; entry {hit.entry_id}; snapshot {hit.snapshot}",
                 )
             )
-            if not hit.match or hit.cleared:
+            if hit.cleared:
+                continue
+            if not hit.match and not hit.possible:
+                continue
+            if not hit.match:
+                # A possible hit is a question for an analyst, never silently ignored.
+                result.questions.append(
+                    Question(
+                        f"entity_list_possible:{hit.entry_id}",
+                        f"Is {hit.party.name!r} ({hit.party.role.replace('_', ' ')}) the listed "
+                        f"party {hit.listed_name!r} (Entity List entry {hit.entry_id}, score "
+                        f"{hit.score:.2f})? Record a judgement (confirmed or cleared) to decide.",
+                        "parties",
+                        f"us.ear.744_11:{hit.entry_id}",
+                    )
+                )
+                if node.outcome == "no listed party":
+                    node.outcome = "undetermined"
                 continue
             current = best.get(hit.party.name)
             if current is None or hit.score > current.score:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chipcontrols.determination.transaction import Party
-from chipcontrols.screening.matcher import Query
+from chipcontrols.screening.matcher import POSSIBLE, Query
 from chipcontrols.screening.service import ScreeningService
 
 ENTITY_LIST = "EL"
@@ -26,6 +26,7 @@ class ListedParty:
     citations: list[str]
     snapshot: str
     cleared: bool = False
+    possible: bool = False  # below the match threshold but close enough to ask about
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,10 +108,13 @@ class PartyChecker:
                             continue
                         seen.add(entry.id)
                         judgement = self.service._judgement_for(party_key(party), hit)
-                        cleared = bool(
-                            judgement
-                            and judgement["decision"] == "cleared"
-                            and judgement["applies"]
+                        decided = bool(judgement and judgement["applies"])
+                        cleared = decided and judgement is not None and (
+                            judgement["decision"] == "cleared"
+                        )
+                        # An analyst's confirmation makes a possible hit a match.
+                        confirmed = decided and judgement is not None and (
+                            judgement["decision"] == "confirmed"
                         )
                         found.append(
                             ListedParty(
@@ -118,13 +122,14 @@ class PartyChecker:
                                 entry_id=entry.id,
                                 listed_name=entry.name,
                                 score=hit.score,
-                                match=hit.match,
+                                match=hit.match or confirmed,
                                 licence_requirement=entry.licence_requirement,
                                 review_policy=entry.licence_review_policy,
                                 footnotes=entry.footnotes,
                                 citations=[c.cite for c in entry.citations],
                                 snapshot=snapshot.id,
                                 cleared=cleared,
+                                possible=not (hit.match or confirmed) and hit.score >= POSSIBLE,
                             )
                         )
         return found

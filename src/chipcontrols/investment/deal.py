@@ -70,6 +70,20 @@ class Target:
     authorization_required_countries: frozenset[str] | None = None
     country_of_concern_ownership_pct: float | None = None
     semiconductor: SemiconductorFacts = field(default_factory=SemiconductorFacts)
+    listed: bool | None = None
+    jp_designated_sector: bool | None = None
+    kr_national_core_technology: bool | None = None
+    kr_government_rnd_funded: bool | None = None
+
+
+@dataclass(frozen=True)
+class Turnover:
+    """Turnover in the preceding financial year, in RMB (merger-control thresholds)."""
+
+    acquirer_worldwide: float | None = None
+    acquirer_china: float | None = None
+    target_worldwide: float | None = None
+    target_china: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class Deal:
     value_eur: float | None = None
     excepted_transaction: bool | None = None
     notes: str | None = None
+    turnover_cny: Turnover = field(default_factory=Turnover)
 
     # ------------------------------------------------------------ ownership chain
 
@@ -425,6 +440,10 @@ _TARGET_KEYS = (
     "authorization_required_countries",
     "country_of_concern_ownership_pct",
     "semiconductor",
+    "listed",
+    "jp_designated_sector",
+    "kr_national_core_technology",
+    "kr_government_rnd_funded",
     "notes",
 )
 
@@ -473,7 +492,27 @@ def _target(raw: Any, *, loc: str) -> Target:
         if coc is None
         else _pct(coc, loc=f"{loc}.country_of_concern_ownership_pct"),
         semiconductor=_semiconductor(raw.get("semiconductor"), loc=f"{loc}.semiconductor"),
+        listed=_bool(raw.get("listed"), loc=f"{loc}.listed"),
+        jp_designated_sector=_bool(
+            raw.get("jp_designated_sector"), loc=f"{loc}.jp_designated_sector"
+        ),
+        kr_national_core_technology=_bool(
+            raw.get("kr_national_core_technology"), loc=f"{loc}.kr_national_core_technology"
+        ),
+        kr_government_rnd_funded=_bool(
+            raw.get("kr_government_rnd_funded"), loc=f"{loc}.kr_government_rnd_funded"
+        ),
     )
+
+
+_TURNOVER_KEYS = tuple(Turnover.__dataclass_fields__)
+
+
+def _turnover(raw: Any, *, loc: str) -> Turnover:
+    if raw is None:
+        return Turnover()
+    _keys(raw, loc=loc, required=(), optional=_TURNOVER_KEYS)
+    return Turnover(**{k: _number(raw.get(k), loc=f"{loc}.{k}") for k in _TURNOVER_KEYS})
 
 
 _RIGHTS_KEYS = tuple(Rights.__dataclass_fields__)
@@ -498,6 +537,7 @@ _DEAL_KEYS = (
     "rights",
     "value_eur",
     "excepted_transaction",
+    "turnover_cny",
     "notes",
     "source",
 )
@@ -538,5 +578,6 @@ def parse_deal(raw: Any, *, loc: str = "deal") -> Deal:
         rights=_rights(raw.get("rights"), loc="rights"),
         value_eur=_number(raw.get("value_eur"), loc="value_eur"),
         excepted_transaction=excepted,
+        turnover_cny=_turnover(raw.get("turnover_cny"), loc="turnover_cny"),
         notes=_opt_str(raw.get("notes"), loc="notes"),
     )

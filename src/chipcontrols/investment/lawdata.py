@@ -122,6 +122,10 @@ class RegimeLaw:
     def at(self, provision_id: str, as_of: dt.date) -> ProvisionVersion | None:
         return self.provision(provision_id).at(as_of)
 
+    def first(self, provision_id: str) -> ProvisionVersion:
+        """The earliest version of a provision (cited when it is not yet in force)."""
+        return self.provision(provision_id).versions[0]
+
     def provision(self, provision_id: str) -> Provision:
         try:
             return self.provisions[provision_id]

@@ -9,9 +9,38 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from chipcontrols.investment.lawdata import ProvisionVersion, RegimeLaw
+if TYPE_CHECKING:
+    from chipcontrols.investment.engine import RegimeRules
+    from chipcontrols.investment.lawdata import RegimeLaw
+
+
+class _Source(Protocol):
+    @property
+    def citation(self) -> str: ...
+    @property
+    def url(self) -> str | None: ...
+
+
+class CitedVersion(Protocol):
+    """One dated version of a provision, as an answer cites it (a rule-file version in
+    force, or one of the older law/_fdi/ files)."""
+
+    @property
+    def provision_id(self) -> str: ...
+    @property
+    def effective(self) -> dt.date: ...
+    @property
+    def source(self) -> _Source: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def confidence(self) -> str: ...
+    @property
+    def not_formalised(self) -> str | None: ...
+    @property
+    def citation(self) -> str: ...
 
 
 class Verdict(StrEnum):
@@ -122,7 +151,7 @@ class RegimeVerdict:
     standstill: Reason | None = None
     review_periods: list[Period] = field(default_factory=list)
     trace: list[Step] = field(default_factory=list)
-    provisions: list[ProvisionVersion] = field(default_factory=list)
+    provisions: list[CitedVersion] = field(default_factory=list)
     confidence: str = "high"
 
     @property
@@ -157,7 +186,7 @@ _RANK = {"high": 0, "medium": 1, "low": 2}
 class Assessment:
     """Builder for one regime's verdict; procedures call it step by step."""
 
-    def __init__(self, law: RegimeLaw, as_of: dt.date) -> None:
+    def __init__(self, law: RegimeLaw | RegimeRules, as_of: dt.date) -> None:
         self.law = law
         self.as_of = as_of
         self.result = RegimeVerdict(
@@ -170,7 +199,7 @@ class Assessment:
 
     # ------------------------------------------------------------ law access
 
-    def provision(self, provision_id: str) -> ProvisionVersion | None:
+    def provision(self, provision_id: str) -> CitedVersion | None:
         """The version in force on the as-of date, recorded as read."""
         version = self.law.at(provision_id, self.as_of)
         if version is not None and version not in self.result.provisions:
@@ -179,9 +208,9 @@ class Assessment:
                 self.result.confidence = version.confidence
         return version
 
-    def first(self, provision_id: str) -> ProvisionVersion:
+    def first(self, provision_id: str) -> CitedVersion:
         """The earliest version of a provision (to cite when it is not yet in force)."""
-        version = self.law.provision(provision_id).versions[0]
+        version = self.law.first(provision_id)
         if version not in self.result.provisions:
             self.result.provisions.append(version)
         return version
@@ -189,12 +218,12 @@ class Assessment:
     # ------------------------------------------------------------ recording
 
     def step(
-        self, name: str, outcome: Outcome, detail: str, version: ProvisionVersion | None = None
+        self, name: str, outcome: Outcome, detail: str, version: CitedVersion | None = None
     ) -> Outcome:
         self.result.trace.append(Step(name, outcome, detail, version.citation if version else None))
         return outcome
 
-    def reason(self, text: str, version: ProvisionVersion | None = None) -> None:
+    def reason(self, text: str, version: CitedVersion | None = None) -> None:
         if version is None:
             self.result.reasons.append(Reason(text))
             return
@@ -221,7 +250,7 @@ class Assessment:
     def crossed(
         self,
         name: str,
-        version: ProvisionVersion,
+        version: CitedVersion,
         *,
         measure: str | None = None,
         level: float | None = None,
@@ -232,14 +261,14 @@ class Assessment:
             Threshold(name, version.provision_id, version.citation, measure, level, before, after)
         )
 
-    def ask(self, field_name: str, text: str, version: ProvisionVersion | None = None) -> None:
+    def ask(self, field_name: str, text: str, version: CitedVersion | None = None) -> None:
         if any(q.field == field_name for q in self.result.questions):
             return
         self.result.questions.append(
             Question(field_name, text, version.citation if version else None)
         )
 
-    def standstill(self, text: str, version: ProvisionVersion) -> None:
+    def standstill(self, text: str, version: CitedVersion) -> None:
         self.result.standstill = Reason(
             text=text,
             provision=version.provision_id,
@@ -249,7 +278,7 @@ class Assessment:
             confidence=version.confidence,
         )
 
-    def period(self, name: str, length: str, version: ProvisionVersion) -> None:
+    def period(self, name: str, length: str, version: CitedVersion) -> None:
         self.result.review_periods.append(Period(name, length, version.citation))
 
     def finish(self, verdict: Verdict, *, in_force: bool = True) -> RegimeVerdict:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chipcontrols.investment.deal import Deal, parse_deal
+from chipcontrols.investment.engine import RegimeRules, assess_rules
 from chipcontrols.investment.lawdata import FdiLaw, load_fdi_law
 from chipcontrols.investment.regimes import (
     de_awv,
@@ -19,7 +20,7 @@ from chipcontrols.investment.regimes import (
     us_outbound,
 )
 from chipcontrols.investment.result import RegimeVerdict
-from chipcontrols.rulebook.rulebook import LAW_DIR, content_hash
+from chipcontrols.rulebook.rulebook import LAW_DIR, Rulebook, content_hash, load_rulebook
 
 Procedure = Callable[[Deal, dt.date, FdiLaw], RegimeVerdict]
 
@@ -32,6 +33,27 @@ PROCEDURES: dict[str, Procedure] = {
     us_cfius.REGIME: us_cfius.assess,
     us_outbound.REGIME: us_outbound.assess,
 }
+
+# Regimes whose law is a rule file law/fdi/<file>.yaml (kind `deal`), assessed by the generic
+# procedure of `engine.assess_rules`: regime code -> the rule file's id.
+RULE_REGIMES: dict[str, str] = {
+    "NL-VIFO-RETRO": "nl.vifo_retro",
+    "NL-WBG": "nl.wbg",
+    "CN-SAMR": "cn.samr",
+    "JP-FEFTA": "jp.fefta",
+    "KR-ITPA": "kr.itpa",
+    "TW-MAINLAND": "tw.mainland",
+}
+
+
+def _rule_procedure(regime: str) -> Procedure:
+    def procedure(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
+        return assess_rules(RegimeRules(regime, RULE_REGIMES[regime], load_rulebook()), deal, as_of)
+
+    return procedure
+
+
+PROCEDURES.update({regime: _rule_procedure(regime) for regime in RULE_REGIMES})
 
 
 @dataclass
@@ -63,16 +85,21 @@ def assess(
     law: FdiLaw | None = None,
     regimes: set[str] | None = None,
     rulebook_version: str | None = None,
+    rulebook: Rulebook | None = None,
 ) -> InvestmentAssessment:
     """Assess a deal (a Deal or its YAML/JSON mapping) under every regime on `as_of`.
 
-    `law` and `rulebook_version` pin an archived law folder (replays of past assessments).
+    `law`, `rulebook` and `rulebook_version` pin an archived law folder (replays of past
+    assessments): `law` its law/_fdi/ files, `rulebook` the rulebook loaded from it.
     """
     as_of = as_of or dt.date.today()
     checked = deal if isinstance(deal, Deal) else parse_deal(deal)
     law = law or load_fdi_law()
+    book = rulebook or load_rulebook()
     verdicts = [
-        procedure(checked, as_of, law)
+        assess_rules(RegimeRules(regime, RULE_REGIMES[regime], book), checked, as_of)
+        if regime in RULE_REGIMES
+        else procedure(checked, as_of, law)
         for regime, procedure in PROCEDURES.items()
         if regimes is None or regime in regimes
     ]

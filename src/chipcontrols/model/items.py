@@ -15,10 +15,10 @@ from typing import Any
 
 from chipcontrols.errors import InputError
 from chipcontrols.model.metrics import DERIVATIONS
-from chipcontrols.model.units import parse_quantity
 from chipcontrols.rulebook.evaluate import Facts
 from chipcontrols.rulebook.rulebook import Rulebook
 from chipcontrols.rulebook.schema import Parameter
+from chipcontrols.rulebook.units import parse_quantity
 
 # Keys an item may carry besides its parameters.
 DESCRIPTIVE_KEYS = ("name", "maker", "description", "notes", "model", "source")

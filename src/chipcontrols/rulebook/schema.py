@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from chipcontrols.errors import LawError
-from chipcontrols.model.units import CANONICAL_UNITS
 from chipcontrols.rulebook import fields
 from chipcontrols.rulebook.conditions import Node, parse_condition
+from chipcontrols.rulebook.units import CANONICAL_UNITS
 
 PARAM_TYPES = ("number", "boolean", "string", "set", "records")
 STATUSES = ("in_force", "announced", "removed")

@@ -253,6 +253,10 @@ def screen_command(
         typer.Option("--threshold", help="Score from which a hit is a match (default 0.80)."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Hits per party.")] = 10,
+    algorithm: Annotated[
+        str | None,
+        typer.Option("--algorithm", help="Matcher version: name-v2 (default) or name-v1."),
+    ] = None,
     file: Annotated[bool, typer.Option("--file", help="Read NAME_OR_FILE as a file.")] = False,
     save: Annotated[
         bool, typer.Option("--save", help="Keep the parties for re-screening.")
@@ -266,7 +270,17 @@ def screen_command(
         from chipcontrols.screening.matcher import THRESHOLD
 
         parties = _parties(party, country, address, file)
-        report = _service().screen(
+        service = _service()
+        if algorithm is not None:
+            from chipcontrols.screening.matcher_v2 import MATCHERS
+
+            if algorithm not in MATCHERS:
+                raise InputError(
+                    f"unknown matcher {algorithm!r}; use one of {', '.join(sorted(MATCHERS))}",
+                    loc="--algorithm",
+                )
+            service.algorithm = algorithm
+        report = service.screen(
             parties,
             as_of=_as_of(as_of),
             snapshots=snapshot,

@@ -38,6 +38,10 @@ from chipcontrols.screening.names.normalise import NormName, normalise
 VERSION = "name-v1"
 THRESHOLD = 0.80
 CUTOFF = 0.60
+# A hit at or above POSSIBLE (and below the match threshold) holds up a determination until an
+# analyst confirms or clears it; hits between CUTOFF and POSSIBLE are shown in screening
+# results and the review queue only.
+POSSIBLE = 0.70
 MAX_CANDIDATES = 20
 _MIN_BOUND = 0.35  # blocking bound below which a name cannot reach the cutoff
 TOKEN_MIN_SIM = 0.7

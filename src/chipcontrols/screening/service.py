@@ -27,13 +27,15 @@ from chipcontrols.screening.judgements import (
     party_key,
 )
 from chipcontrols.screening.lists.snapshots import Snapshot, SnapshotStore, data_home
-from chipcontrols.screening.matcher import CUTOFF, THRESHOLD, VERSION, Hit, Matcher, Query
+from chipcontrols.screening.matcher import CUTOFF, THRESHOLD, Hit, Matcher, Query
+from chipcontrols.screening.matcher_v2 import DEFAULT, MATCHERS
 from chipcontrols.screening.names.normalise import MAX_NAME_CHARS, clean_text, normalise
 from chipcontrols.screening.ownership import OwnerNode, assess_ownership, parse_owners, walk
 
 MAX_PARTIES = 100_000
 _PARTY_FIELDS = {"name", "country", "address", "id", "role", "owners", "headquarters"}
-_MATCHERS: dict[str, Matcher] = {}
+_MATCHERS: dict[tuple[str, str], Matcher] = {}
+VERSION = DEFAULT  # the matcher version used unless one is named
 
 
 @dataclass
@@ -146,7 +148,14 @@ class ScreeningService:
         store: SnapshotStore | None = None,
         repo: JudgementRepository | None = None,
         home: Path | None = None,
+        algorithm: str = DEFAULT,
     ) -> None:
+        if algorithm not in MATCHERS:
+            raise InputError(
+                f"unknown matcher {algorithm!r}; use one of {', '.join(sorted(MATCHERS))}",
+                loc="--algorithm",
+            )
+        self.algorithm = algorithm
         self.home = home or data_home()
         self.store = store or SnapshotStore(self.home)
         self._repo = repo
@@ -162,16 +171,18 @@ class ScreeningService:
             return [self.store.load(r) for r in refs]
         return self.store.active()
 
-    @staticmethod
-    def matcher(snapshot: Snapshot, threshold: float = THRESHOLD) -> Matcher:
-        m = _MATCHERS.get(snapshot.id)
+    def matcher(self, snapshot: Snapshot, threshold: float = THRESHOLD) -> Matcher:
+        algorithm = getattr(self, "algorithm", DEFAULT)
+        key = (snapshot.id, algorithm)
+        m = _MATCHERS.get(key)
         if m is None:
-            if len(_MATCHERS) >= 8:
+            if len(_MATCHERS) >= 32:
                 _MATCHERS.clear()
-            m = _MATCHERS[snapshot.id] = Matcher(snapshot.entries)
+            m = _MATCHERS[key] = MATCHERS[algorithm](snapshot.entries)
         if threshold != m.threshold:
-            m = Matcher.__new__(Matcher)
-            m.__dict__.update(_MATCHERS[snapshot.id].__dict__)
+            base = m
+            m = type(base).__new__(type(base))
+            m.__dict__.update(base.__dict__)
             m.threshold = threshold
         return m
 
@@ -209,7 +220,7 @@ class ScreeningService:
                 )
         return {
             "as_of": day.isoformat(),
-            "matcher": {"algorithm": VERSION, "threshold": threshold, "cutoff": CUTOFF},
+            "matcher": {"algorithm": self.algorithm, "threshold": threshold, "cutoff": CUTOFF},
             "list_snapshots": [_snap_info(s) for s in snaps],
             "warnings": warnings,
             "results": results,
@@ -255,6 +266,9 @@ class ScreeningService:
             d = h.to_dict()
             d["list_snapshot"] = snap.id
             d["explanations"]["listing"] = _listing_explanation(h, day, snap)
+            risk = dict(h.entry.extra).get("risk")
+            if risk:  # e.g. a Chinese counter-measure list: a risk in China, not a US licence
+                d["risk"] = risk
             d["judgement"] = self._judgement_for(key, h)
             hits.append(d)
         result: dict[str, Any] = {
@@ -337,7 +351,7 @@ class ScreeningService:
                     author=author.strip(),
                     snapshot_id=snap.id,
                     score=score,
-                    matcher=VERSION,
+                    matcher=self.algorithm,
                     created_at=now(),
                 )
             )

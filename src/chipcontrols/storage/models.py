@@ -172,6 +172,8 @@ class ApiKeyRow(Base):
     expires_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     revoked_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
     last_used_at: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # a web session: the API key it was opened with (revoking that key ends the session)
+    parent_id: Mapped[str | None] = mapped_column(String(24), nullable=True, index=True)
 
 
 class AuditRow(Base):

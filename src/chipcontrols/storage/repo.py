@@ -437,8 +437,10 @@ def create_key(
     actor: str,
     kind: str = "api",
     hours: int | None = None,
+    parent_id: str | None = None,
 ) -> tuple[ApiKeyRow, str]:
-    """A new key; the secret is returned once and only its SHA-256 is stored."""
+    """A new key; the secret is returned once and only its SHA-256 is stored. A web
+    session names the API key it was opened with (`parent_id`)."""
     key_id = "k" + secrets.token_hex(6)
     token = f"{KEY_PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
     created = dt.datetime.now(dt.UTC)
@@ -455,44 +457,72 @@ def create_key(
         expires_at=expires,
         revoked_at=None,
         last_used_at=None,
+        parent_id=parent_id,
     )
     session.add(row)
     session.flush()
+    payload = {"user": user.name, "role": user.role, "label": row.label, "kind": kind}
+    if parent_id:
+        payload["parent"] = parent_id
+    payload["row_sha256"] = audit.key_hash(row, user.name)
     audit.append(
         session,
         actor=actor,
         action="key.create" if kind == "api" else "sign_in",
         subject=f"key:{key_id}",
-        payload={"user": user.name, "role": user.role, "label": row.label, "kind": kind},
+        payload=payload,
     )
     return row, token
 
 
-def revoke_key(session: Session, key_id: str, *, actor: str) -> ApiKeyRow:
-    row = session.get(ApiKeyRow, key_id)
-    if row is None:
-        raise NotFoundError(f"no key {key_id!r}", loc="key_id")
+def revoke_key(session: Session, key_id: str, *, actor: str, kind: str | None = None) -> ApiKeyRow:
+    """Revoke a key (or a session); revoking an API key ends every web session opened
+    with it, at once. Each revocation is an audit entry."""
+    row = session.get(ApiKeyRow, key_id.strip()) if len(key_id) <= 24 else None
+    if row is None or (kind is not None and row.kind != kind):
+        raise NotFoundError(f"no {kind or 'key'} {key_id[:40]!r}", loc="key_id")
     if row.revoked_at is None:
         row.revoked_at = now()
         audit.append(
             session,
             actor=actor,
             action="key.revoke" if row.kind == "api" else "sign_out",
-            subject=f"key:{key_id}",
-            payload={},
+            subject=f"key:{row.id}",
+            payload={"revoked_at": row.revoked_at},
         )
+    children = session.execute(
+        select(ApiKeyRow).where(ApiKeyRow.parent_id == row.id, ApiKeyRow.revoked_at.is_(None))
+    ).scalars()
+    for child in children:
+        child.revoked_at = now()
+        audit.append(
+            session,
+            actor=actor,
+            action="sign_out",
+            subject=f"key:{child.id}",
+            payload={"revoked_at": child.revoked_at, "because": f"key:{row.id} revoked"},
+        )
+    session.flush()
     return row
 
 
-def list_keys(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(
+def list_keys(
+    session: Session, *, kind: str = "api", active_only: bool = False
+) -> list[dict[str, Any]]:
+    """API keys (kind 'api') or web sessions (kind 'session'), never their secrets."""
+    query = (
         select(ApiKeyRow, UserRow)
         .join(UserRow, ApiKeyRow.user_id == UserRow.id)
-        .where(ApiKeyRow.kind == "api")
+        .where(ApiKeyRow.kind == kind)
         .order_by(ApiKeyRow.created_at)
-    ).all()
-    return [
-        {
+    )
+    if active_only:
+        query = query.where(ApiKeyRow.revoked_at.is_(None)).where(
+            (ApiKeyRow.expires_at.is_(None)) | (ApiKeyRow.expires_at > now())
+        )
+    out = []
+    for k, u in session.execute(query).all():
+        item = {
             "id": k.id,
             "user": u.name,
             "role": u.role,
@@ -500,8 +530,11 @@ def list_keys(session: Session) -> list[dict[str, Any]]:
             "created_at": k.created_at,
             "revoked_at": k.revoked_at,
         }
-        for k, u in rows
-    ]
+        if kind == "session":
+            item["key_id"] = k.parent_id
+            item["expires_at"] = k.expires_at
+        out.append(item)
+    return out
 
 
 def authenticate(session: Session, token: str) -> Principal:
@@ -516,6 +549,12 @@ def authenticate(session: Session, token: str) -> Principal:
         raise failure
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at < now()):
         raise failure
+    if row.parent_id is not None:  # a web session lives only as long as its key
+        parent = session.get(ApiKeyRow, row.parent_id)
+        if parent is None or parent.revoked_at is not None or parent.user_id != row.user_id:
+            raise failure
+        if parent.expires_at is not None and parent.expires_at < now():
+            raise failure
     user = session.get(UserRow, row.user_id)
     if user is None or user.disabled:
         raise failure

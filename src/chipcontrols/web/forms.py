@@ -25,9 +25,9 @@ def country(value: str | None, *, loc: str, required: bool = False) -> str | Non
         if required:
             raise InputError("give an ISO 3166 alpha-2 code, e.g. CN", loc=loc)
         return None
-    if not COUNTRY.match(value):
-        raise InputError("a country is an ISO 3166 alpha-2 code, e.g. CN", loc=loc)
-    return value.upper()
+    from chipcontrols.web.wording import country_code  # a name ("Taiwan") or a code ("TW")
+
+    return country_code(value, loc=loc)
 
 
 def text(value: str | None, *, loc: str, limit: int = 500) -> str | None:
@@ -90,7 +90,51 @@ def _value(raw: str, kind: str, loc: str) -> Any:
             return raw  # a quantity with its unit ("4.8 TB/s"); the item parser checks it
     if kind == "set":
         return [part.strip() for part in raw.split(",") if part.strip()]
+    if kind == "json":
+        import json
+
+        return json.loads(raw)
+    if kind == "country":
+        from chipcontrols.web.wording import country_code
+
+        return country_code(raw, loc=loc)
     return raw
+
+
+def throughput_answers(
+    questions: list[dict[str, Any]], answers: dict[str, str]
+) -> list[dict[str, Any]]:
+    """A TPP question may be answered in the unit a datasheet gives: dense TOPS/TFLOPS at a
+    bit length (`q:ID:tops`, `q:ID:bits`). That answer fills the item's `throughput` rows
+    (the law's parameter from which TPP is derived); returns the extra questions to apply,
+    and adds their answers to `answers`."""
+    import json
+
+    extra = []
+    for q in questions:
+        qid = str(q.get("id", ""))
+        field = str(q.get("field") or "")
+        tops = str(answers.get(f"q:{qid}:tops") or "").strip()
+        if not tops or not field.endswith(".tpp"):
+            continue
+        bits_raw = str(answers.get(f"q:{qid}:bits") or "16").strip()
+        try:
+            row = {"bits": int(bits_raw), "tops": float(tops)}
+        except ValueError:
+            raise InputError("give the throughput and bit length as numbers", loc=qid) from None
+        if row["bits"] <= 0 or row["tops"] < 0:
+            raise InputError("give a positive bit length and throughput", loc=qid)
+        extra_id = f"{qid}:throughput"
+        extra.append(
+            {
+                "id": extra_id,
+                "field": field[: -len(".tpp")] + ".throughput",
+                "type": "json",
+                "answerable": True,
+            }
+        )
+        answers[f"q:{extra_id}"] = json.dumps([row])
+    return extra
 
 
 def set_path(doc: dict[str, Any], path: str, value: Any, *, loc: str) -> None:

@@ -22,18 +22,29 @@ from chipcontrols.api.auth import (
     services,
 )
 from chipcontrols.app_services import Services
+from chipcontrols.app_services.inputs import check_id, parse_int
 from chipcontrols.app_services.operations import record_questions
+from chipcontrols.app_services.workspace import filter_rules, search_records
 from chipcontrols.catalog import load_catalog
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
 from chipcontrols.storage.repo import ForbiddenError, Principal
-from chipcontrols.web.forms import END_USES, apply_answers, transaction_from_form
+from chipcontrols.web import wording
+from chipcontrols.web.forms import (
+    END_USES,
+    apply_answers,
+    throughput_answers,
+    transaction_from_form,
+)
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["tojson_pretty"] = lambda v: json.dumps(
     v, indent=2, ensure_ascii=False, default=str
 )
+templates.env.filters.update(wording.filters())
+templates.env.globals["countries"] = wording.countries
+templates.env.globals["question_words"] = wording.question
 
 
 def wants_json(request: Request) -> bool:
@@ -235,6 +246,7 @@ def build_router() -> APIRouter:
         if not isinstance(txn, dict) or not questions:
             raise InputError("this record asks no questions", loc="record_id")
         answers = {k: _str(form, k) for k in form if k.startswith("q:")}
+        questions = [*questions, *throughput_answers(questions, answers)]
         catalog = load_catalog()
         filled, _ = apply_answers(txn, questions, answers, catalog.lookup)
         new = svc.check(filled, as_of=record["as_of"], actor=who.actor)
@@ -245,12 +257,8 @@ def build_router() -> APIRouter:
     @router.get("/records")
     def records(request: Request) -> Response:
         who = user(request)
-        kind = request.query_params.get("kind") or None
-        try:
-            offset = max(0, int(request.query_params.get("offset", "0")))
-        except ValueError:
-            raise InputError("offset is a whole number", loc="offset") from None
-        data = services(request).records(kind=kind, limit=50, offset=offset)
+        offset = parse_int(request.query_params.get("offset"), loc="offset", default=0)
+        data = search_records(services(request), request.query_params, limit=50, offset=offset)
         return page(request, "records.html", data, who)
 
     def _record_page(request: Request, record_id: str, template: str) -> Response:
@@ -290,6 +298,7 @@ def build_router() -> APIRouter:
         form = await _form(request)
         who = user(request, "analyst")
         check_csrf(request, _str(form, "csrf"))
+        check_id(hit_id, loc="hit_id")
         judgement = services(request).judge_hit(
             hit_id,
             decision=_str(form, "decision"),
@@ -311,6 +320,8 @@ def build_router() -> APIRouter:
         data = services(request).rules(
             as_of, jurisdiction=request.query_params.get("jurisdiction") or None
         )
+        data = filter_rules(data, request.query_params.get("q"))
+        data["jurisdiction"] = request.query_params.get("jurisdiction") or None
         return page(request, "rules.html", data, who)
 
     @router.get("/rules/diff")
@@ -349,10 +360,7 @@ def build_router() -> APIRouter:
         q = request.query_params.get("q") or None
         if q is not None and len(q) > 200:
             raise InputError("at most 200 characters", loc="q")
-        try:
-            offset = max(0, int(request.query_params.get("offset", "0")))
-        except ValueError:
-            raise InputError("offset is a whole number", loc="offset") from None
+        offset = parse_int(request.query_params.get("offset"), loc="offset", default=0)
         data = services(request).snapshot(snapshot_id, q=q, limit=100, offset=offset)
         return page(request, "snapshot.html", data, who, q=q or "")
 
@@ -363,10 +371,7 @@ def build_router() -> APIRouter:
         who = user(request)
         svc = services(request)
         before_raw = request.query_params.get("before")
-        try:
-            before = int(before_raw) if before_raw else None
-        except ValueError:
-            raise InputError("before is a whole number", loc="before") from None
+        before = parse_int(before_raw, loc="before", default=0, low=1) if before_raw else None
         data = {
             "verification": svc.audit_verify(),
             **svc.audit_entries(limit=100, before=before),
@@ -399,7 +404,10 @@ def _after_record(request: Request, record: dict[str, Any]) -> Response:
 
 def mount(app: FastAPI) -> Any:
     """Add the pages and static files; returns the renderer of errors as pages."""
+    from chipcontrols.web.workspace import build_router as workspace_router
+
     app.include_router(build_router())
+    app.include_router(workspace_router())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def render_error(request: Request, status: int, body: dict[str, Any]) -> Response:

@@ -13,6 +13,13 @@ from chipcontrols.screening.lists.dpl import read_dpl
 from chipcontrols.screening.lists.entity_list import read_entity_list
 from chipcontrols.screening.lists.ftm import read_ftm
 from chipcontrols.screening.lists.ofac import read_sdn
+from chipcontrols.screening.lists.official import (
+    read_cn_countermeasures,
+    read_dod_1260h,
+    read_eu_833_annex_iv,
+    read_meti_eul,
+    read_parsed_json,
+)
 
 READERS: dict[str, Callable[[Path], ReadResult]] = {
     "csl_csv": read_csl_csv,
@@ -21,6 +28,11 @@ READERS: dict[str, Callable[[Path], ReadResult]] = {
     "bis_dpl": read_dpl,
     "ftm": read_ftm,
     "entity_list": read_entity_list,
+    "parsed_json": read_parsed_json,
+    "dod_1260h": read_dod_1260h,
+    "eu_833_annex": read_eu_833_annex_iv,
+    "meti_eul": read_meti_eul,
+    "cn_countermeasures": read_cn_countermeasures,
 }
 
 
@@ -39,6 +51,16 @@ def detect_format(path: Path) -> str:
         return "csl_csv"
     if '"name"\t"street_address"' in low or low.startswith("name\tstreet_address"):
         return "bis_dpl"
+    if low.startswith("name,clean name,alias"):
+        return "dod_1260h"
+    if low.startswith("celex,recordid,programkey,annex"):
+        return "eu_833_annex"
+    if low.startswith("source_row,country,name,name_native_script"):
+        return "meti_eul"
+    if low.startswith("type,qid,name,alias,chinese name"):
+        return "cn_countermeasures"
+    if head.startswith("{") and '"list_id"' in head[:300] and '"entities"' in head:
+        return "parsed_json"
     if "entity" in low and "licen" in low and ("," in first or "\t" in first):
         return "entity_list"
     if head.startswith("{"):

@@ -95,6 +95,8 @@ def read_csl_csv(path: Path) -> ReadResult:
     layout = "current" if "_id" in header else "2019"
     entries: list[ListEntry] = []
     for line, row in rows:
+        if [c.strip() for c in row] == header:
+            continue  # a repeated header line (as in files joined from parts)
         if len(row) != len(header):
             raise DataError(
                 f"row has {len(row)} cells, the header {len(header)}; the file may be truncated",

@@ -10,7 +10,10 @@ and then the pointer are each written to a temporary file and renamed into place
 failed or interrupted import leaves the active snapshots as they were. Every load checks
 the content hash, so a damaged file is reported, never used.
 
-Until the first import the active set is the bundled Entity List snapshot.
+Until the first import the active set is the bundled snapshots that the manifest
+(data/lists/bundled.json) marks active: the full Entity List, MEU, DPL, NS-CMIC, the CSL
+copy's other lists, DoD 1260H, EU 833/2014 Annex IV, METI's End User List and China's
+counter-measure lists. An import of a dataset replaces its bundled snapshot in the active set.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import gzip
 import json
 import os
 import tempfile
@@ -33,7 +37,10 @@ from chipcontrols.screening.lists import read_list
 from chipcontrols.screening.model import ListEntry, sha256_json
 
 FORMAT_VERSION = 1
-BUNDLED_FILE = "bis_entity_list_chip_2026-09-01.json"
+CHIP_FILE = "bis_entity_list_chip_2026-09-01.json"
+BUNDLED_FILE = CHIP_FILE  # the first bundled snapshot (kept, not active)
+MANIFEST = "bundled.json"
+PRIMARY_DATASET = "bis_entity_list"
 
 
 def data_home() -> Path:
@@ -115,11 +122,49 @@ def parse_snapshot(doc: Any, *, loc: str, bundled: bool = False) -> Snapshot:
     return Snapshot(expected, dataset, as_of, dict(doc.get("source") or {}), entries, bundled)
 
 
+def _read_bundled(name: str) -> Any:
+    ref = resources.files("chipcontrols").joinpath("data", "lists", name)
+    data = ref.read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return json.loads(data.decode("utf-8"))
+
+
 @lru_cache(maxsize=1)
-def bundled_snapshot() -> Snapshot:
-    """The chip-relevant Entity List rows shipped with the engine (eCFR, 2026-09-01)."""
-    ref = resources.files("chipcontrols").joinpath("data", "lists", BUNDLED_FILE)
-    return parse_snapshot(json.loads(ref.read_text("utf-8")), loc=BUNDLED_FILE, bundled=True)
+def bundled_manifest() -> tuple[dict[str, Any], ...]:
+    """The manifest's items: {file, dataset, id, active, entries}."""
+    try:
+        doc = _read_bundled(MANIFEST)
+        return tuple(dict(item) for item in doc["snapshots"])
+    except (FileNotFoundError, KeyError, TypeError, ValueError):
+        raise DataError("the bundled list manifest is missing or damaged", loc=MANIFEST) from None
+
+
+@lru_cache(maxsize=32)
+def _bundled_file(name: str) -> Snapshot:
+    return parse_snapshot(_read_bundled(name), loc=name, bundled=True)
+
+
+def bundled_snapshots(active_only: bool = False) -> list[Snapshot]:
+    """Every snapshot shipped with the engine (or those active on a fresh install)."""
+    return [
+        _bundled_file(item["file"])
+        for item in bundled_manifest()
+        if item.get("active") or not active_only
+    ]
+
+
+def bundled_ids() -> dict[str, str]:
+    """id -> file of every bundled snapshot (read from the manifest, without loading)."""
+    return {str(item["id"]): str(item["file"]) for item in bundled_manifest()}
+
+
+def bundled_snapshot(dataset: str = PRIMARY_DATASET) -> Snapshot:
+    """The active bundled snapshot of a dataset (by default the full Entity List)."""
+    for item in bundled_manifest():
+        if item["dataset"] == dataset and item.get("active"):
+            return _bundled_file(item["file"])
+    raise NotFoundError(f"no bundled snapshot of {dataset!r}", loc="bundled")
 
 
 @dataclass(frozen=True)
@@ -179,8 +224,11 @@ class SnapshotStore:
 
     def active_ids(self) -> dict[str, str]:
         if not self.pointer.exists():
-            b = bundled_snapshot()
-            return {b.dataset: b.id}
+            return {
+                str(item["dataset"]): str(item["id"])
+                for item in bundled_manifest()
+                if item.get("active")
+            }
         try:
             doc = json.loads(self.pointer.read_text("utf-8"))
             datasets = doc["datasets"]
@@ -199,9 +247,12 @@ class SnapshotStore:
 
     def load(self, snapshot: str) -> Snapshot:
         sid = self.resolve(snapshot)
-        b = bundled_snapshot()
-        if sid == b.id:
-            return b
+        bundled = bundled_ids()
+        if sid in bundled:
+            snap = _bundled_file(bundled[sid])
+            if snap.id != sid:
+                raise DataError("bundled snapshot does not match the manifest", loc=bundled[sid])
+            return snap
         return _load_file(self.dir / f"{sid}.json")
 
     def resolve(self, ref: str) -> str:
@@ -209,7 +260,7 @@ class SnapshotStore:
         ref = ref.strip()
         if not ref:
             raise InputError("give a snapshot id or a dataset name", loc="SNAPSHOT")
-        ids = [*self.stored_ids(), bundled_snapshot().id]
+        ids = [*self.stored_ids(), *bundled_ids()]
         if ref in ids:
             return ref
         active = self.active_ids()
@@ -217,6 +268,8 @@ class SnapshotStore:
             return active[ref]
         if ref == "bundled":
             return bundled_snapshot().id
+        if ref.startswith("bundled:"):
+            return bundled_snapshot(ref.split(":", 1)[1]).id
         matches = [i for i in ids if i.startswith(ref) or i.startswith(f"snap-{ref}")]
         if len(set(matches)) == 1:
             return matches[0]
@@ -234,7 +287,7 @@ class SnapshotStore:
     def list(self) -> list[dict[str, Any]]:
         active = set(self.active_ids().values())
         out = []
-        for sid in [bundled_snapshot().id, *self.stored_ids()]:
+        for sid in [*bundled_ids(), *self.stored_ids()]:
             try:
                 info = self.load(sid).info()
                 info.pop("source", None)

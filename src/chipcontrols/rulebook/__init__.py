@@ -1,0 +1,1 @@
+"""The rulebook: strict loading of the law files, conditions and their evaluation."""
