@@ -44,7 +44,7 @@ from chipcontrols.rulebook.rulebook import (
 from chipcontrols.screening.lists.snapshots import (
     Snapshot,
     SnapshotStore,
-    bundled_snapshot,
+    bundled_snapshots,
     parse_snapshot,
 )
 from chipcontrols.screening.service import ScreeningService, parse_party
@@ -165,7 +165,8 @@ class Services:
         self.db.migrate()
         with self.db.write() as session:
             self._archive_law(session, load_rulebook())
-            self._store_snapshot(session, bundled_snapshot())
+            for snapshot in bundled_snapshots():  # every bundled list, for replays
+                self._store_snapshot(session, snapshot)
             if create_admin and repo.count_users(session) == 0:
                 user = repo.create_user(session, "admin", "admin", actor=SYSTEM)
                 _, token = repo.create_key(session, user, label="first start", actor=SYSTEM)

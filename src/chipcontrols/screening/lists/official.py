@@ -90,7 +90,7 @@ def _listing(
 ) -> tuple[dt.date | None, tuple[dt.date, ...]]:
     """(listing date, amendment dates): the effective date where known, else the first cite."""
     dates = sorted(
-        {effective_dates.get(c.cite, c.date) for c in citations if c.date}  # type: ignore[misc]
+        {effective_dates.get(c.cite, c.date) for c in citations if c.date}
     )
     if effective is not None:
         return effective, tuple(d for d in dates if d > effective)
@@ -233,7 +233,9 @@ def read_dod_1260h(path: Path) -> ReadResult:
             ListEntry(
                 id=f"dod-1260h:{slug(name)}",
                 list="1260H",
-                list_name="Chinese Military Companies (NDAA FY2021 s. 1260H) - Department of Defense",
+                list_name=(
+                    "Chinese Military Companies (NDAA FY2021 s. 1260H) - Department of Defense"
+                ),
                 schema="Company",
                 name=name,
                 aliases=tuple(dict.fromkeys(a for a in aliases if a and a != name)),

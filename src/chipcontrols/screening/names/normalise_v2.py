@@ -23,39 +23,27 @@ import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 
+import icu
+import pykakasi
+from korean_romanizer.romanizer import Romanizer
+from rigour.names import remove_org_types
+
 from chipcontrols.screening.names.normalise import NormName, clean_text, normalise, scripts_of
 
-try:  # optional transliterators: without them name-v2 falls back to name-v1's Unidecode
-    import icu
-
-    _ICU = {
-        name: icu.Transliterator.createInstance(tid)
-        for name, tid in (
-            ("cyrillic", "Russian-Latin/BGN"),
-            ("greek", "Greek-Latin/BGN"),
-            ("arabic", "Arabic-Latin/BGN"),
-            ("persian", "Persian-Latin/BGN"),
-            ("hebrew", "Hebrew-Latin/BGN"),
-            ("hangul", "Hangul-Latin"),
-            ("any", "Any-Latin; Latin-ASCII"),
-        )
-    }
-except ImportError:  # pragma: no cover
-    _ICU = {}
-try:
-    from korean_romanizer.romanizer import Romanizer
-except ImportError:  # pragma: no cover
-    Romanizer = None
-try:
-    import pykakasi
-
-    _KAKASI = pykakasi.kakasi()
-except ImportError:  # pragma: no cover
-    _KAKASI = None
-try:
-    from rigour.names import remove_org_types
-except ImportError:  # pragma: no cover
-    remove_org_types = None
+# Transliterators (ICU's BGN/PCGN rules where they exist), built once.
+_ICU = {
+    name: icu.Transliterator.createInstance(tid)
+    for name, tid in (
+        ("cyrillic", "Russian-Latin/BGN"),
+        ("greek", "Greek-Latin/BGN"),
+        ("arabic", "Arabic-Latin/BGN"),
+        ("persian", "Persian-Latin/BGN"),
+        ("hebrew", "Hebrew-Latin/BGN"),
+        ("hangul", "Hangul-Latin"),
+        ("any", "Any-Latin; Latin-ASCII"),
+    )
+}
+_KAKASI = pykakasi.kakasi()  # type: ignore[no-untyped-call]
 
 # Legal forms written in their own script, set aside before transliteration.
 NATIVE_LEGAL_FORMS = (
@@ -181,9 +169,8 @@ def forms(raw: str) -> tuple[NormName, ...]:
         for k, v in _HAN_ADMIN.items():
             han = han.replace(k, v)
         texts.append((han, ""))
-        if _KAKASI is not None:
-            texts.append((_kakasi(stripped), "kanji read as Japanese (pykakasi)"))
-    elif _KANA_RE.search(stripped) and _KAKASI is not None:
+        texts.append((_kakasi(stripped), "kanji read as Japanese (pykakasi)"))
+    elif _KANA_RE.search(stripped):
         texts.append((_kakasi(stripped), "Japanese read with pykakasi (Hepburn)"))
         texts.append((_kakasi(stripped, "passport"), "Japanese read with pykakasi (passport)"))
     else:
@@ -196,13 +183,9 @@ def forms(raw: str) -> tuple[NormName, ...]:
                 texts.append((tr.transliterate(stripped), f"{script} -> Latin (ICU BGN/PCGN)"))
                 done = True
         if "hangul" in scripts:
-            if Romanizer is not None:
-                rr = " ".join(Romanizer(w).romanize() for w in stripped.split())
-                texts.append((rr, "Korean -> Revised Romanization"))
-            if "hangul" in _ICU:
-                texts.append(
-                    (_ICU["hangul"].transliterate(stripped).replace("-", ""), "Korean (ICU)")
-                )
+            rr = " ".join(Romanizer(w).romanize() for w in stripped.split())
+            texts.append((rr, "Korean -> Revised Romanization"))
+            texts.append((_ICU["hangul"].transliterate(stripped).replace("-", ""), "Korean (ICU)"))
             done = True
         if not done:
             texts.append((stripped, ""))
@@ -227,7 +210,6 @@ def forms(raw: str) -> tuple[NormName, ...]:
 
 
 def _kakasi(text: str, key: str = "hepburn") -> str:
-    assert _KAKASI is not None
     return " ".join(item[key] for item in _KAKASI.convert(text) if item[key].strip())
 
 
@@ -238,7 +220,7 @@ def _finish(text: str, raw: str, steps: tuple[str, ...]) -> NormName:
     tokens = list(base.tokens)
     forms_found = list(base.legal_forms)
     extra_steps = list(steps) + [s for s in base.steps if s not in steps]
-    if remove_org_types is not None and text.isascii() and len(tokens) > 1:
+    if text.isascii() and len(tokens) > 1:
         kept = remove_org_types(" ".join(tokens)).split()
         if kept and len(kept) < len(tokens):
             forms_found.append("org_type")
