@@ -17,7 +17,7 @@ from chipcontrols.rulebook.schema import Version
 
 # Country Chart columns read as 'chart:NS1'-style tags (lists us.ear.country_chart_columns.*).
 CHART_COLUMNS = ("ns1", "ns2", "mt1", "rs1", "np1")
-GROUP_LISTS = ("A:1", "A:5", "A:6", "D:1", "D:3", "D:4", "D:5", "E:1", "E:2")
+GROUP_LISTS = ("A:1", "A:5", "A:6", "B", "D:1", "D:3", "D:4", "D:5", "E:1", "E:2")
 
 
 _GROUP_CACHE: dict[tuple[str, str, dt.date], frozenset[str]] = {}
@@ -318,6 +318,9 @@ def line_facts(
         values["item_ecad_tcad"] = line.ecad_tcad
     elif any(str(f).startswith(("ecad", "tcad")) for f in functions):
         values["item_ecad_tcad"] = True
+    currency = str(line.raw.get("currency") or "USD").upper() if line.raw else "USD"
+    if line.value is not None and currency == "USD":
+        values["line_value_usd"] = line.value  # LVS values are in US dollars
     if line.hts_code is not None:
         code = line.hts_code
         values["item_hts_codes"] = frozenset({code[:2], code[:4], code[:6]})

@@ -68,6 +68,15 @@ class OwnedParty:
 
 
 AFFILIATES_RULE = "us.ear.744.affiliates_rule"
+_HAS_EL: dict[str, bool] = {}
+
+
+def _has_entity_list(snapshot: Any) -> bool:
+    """Whether a snapshot holds Entity List entries (snapshots are immutable: cached by id)."""
+    found = _HAS_EL.get(snapshot.id)
+    if found is None:
+        found = _HAS_EL[snapshot.id] = any(e.list == ENTITY_LIST for e in snapshot.entries)
+    return found
 
 
 class PartyChecker:
@@ -91,6 +100,8 @@ class PartyChecker:
     ) -> list[ListedParty]:
         found: list[ListedParty] = []
         for snapshot in active if active is not None else self.service.snapshots():
+            if not _has_entity_list(snapshot):
+                continue  # the determination reads Entity List entries only
             matcher = self.service.matcher(snapshot)
             hits_by_query: dict[tuple[str, str | None, str | None], list[Any]] = {}
             for party in parties:
