@@ -116,6 +116,12 @@ def test_every_regime_answers_with_citations() -> None:
         "EU-FDI",
         "US-CFIUS",
         "US-OUTBOUND",
+        "NL-VIFO-RETRO",
+        "NL-WBG",
+        "CN-SAMR",
+        "JP-FEFTA",
+        "KR-ITPA",
+        "TW-MAINLAND",
     ]
     for verdict in result.verdicts:
         assert verdict.citations, verdict.regime

@@ -207,6 +207,7 @@ class Assessment(Operation):
                 as_of,
                 law=load_fdi_law_from(pins.law_root / "_fdi"),
                 rulebook_version=pins.rulebook.version,
+                rulebook=pins.rulebook,
             )
         else:
             answer = assess(payload["deal"], as_of)

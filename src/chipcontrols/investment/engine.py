@@ -205,9 +205,12 @@ class RuleAssessment(Assessment):
             cited,
         )
         if status is Status.MET:
+            seen = {t.name for t in self.result.thresholds_crossed}
             for node in _labelled_met(explained):
                 assert node.label is not None
-                self.crossed(node.label, cited)
+                if node.label not in seen:
+                    seen.add(node.label)
+                    self.crossed(node.label, cited)
         elif status is Status.UNDETERMINED:
             for name in explained.all_missing():
                 param = self.rules.rulebook.parameters.get(name)

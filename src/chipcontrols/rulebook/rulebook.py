@@ -52,7 +52,14 @@ class Rulebook:
         self.lists = lists or {}
         self.version = version
         self._validate()
-        effective = [v.effective for e in entries.values() for v in e.versions]
+        # The earliest export-control law: investment provisions (kind 'deal') reach back to
+        # old statutes and would make every date 'encoded'.
+        effective = [
+            v.effective
+            for e in entries.values()
+            if set(e.applies_to) - {"deal"}
+            for v in e.versions
+        ]
         self.earliest: dt.date | None = min(effective) if effective else None
         self._views: dict[dt.date, RulebookView] = {}
 
