@@ -247,7 +247,9 @@ def assess_rules(rules: RegimeRules, deal: Deal, as_of: dt.date) -> RegimeVerdic
     if first not in scope:
         if first.version_at(as_of) is None and first.versions[0].effective > as_of:
             return _not_in_force(a, first)
-        raise LawError(f"the first provision of {rules.file} must be a scope provision", rules.file)
+        raise LawError(
+            f"the first provision of {rules.file} must be a scope provision", loc=rules.file
+        )
 
     open_: list[Entry] = []
     for entry in scope:
@@ -327,7 +329,8 @@ def _periods(a: RuleAssessment) -> None:
     for entry in a.rules.in_step("period", a.as_of):
         cited = a.provision(entry.id)
         assert cited is not None
-        a.period(entry.title, cited.notes or entry.title, cited)
+        notes = getattr(cited, "notes", None)
+        a.period(entry.title, str(notes) if notes else entry.title, cited)
 
 
 def _finish_info(a: RuleAssessment, verdict: Verdict) -> RegimeVerdict:

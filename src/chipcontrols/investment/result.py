@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from chipcontrols.investment.engine import RegimeRules
-    from chipcontrols.investment.lawdata import RegimeLaw
+    from chipcontrols.investment.lawdata import ProvisionVersion, RegimeLaw
 
 
 class _Source(Protocol):
@@ -206,6 +206,22 @@ class Assessment:
             self.result.provisions.append(version)
             if _RANK[version.confidence] > _RANK[self.result.confidence]:
                 self.result.confidence = version.confidence
+        return version
+
+    def fdi_provision(self, provision_id: str) -> ProvisionVersion | None:
+        """`provision` for the procedures still reading law/_fdi/ files (with their values)."""
+        from chipcontrols.investment.lawdata import ProvisionVersion
+
+        version = self.provision(provision_id)
+        assert version is None or isinstance(version, ProvisionVersion)
+        return version
+
+    def fdi_first(self, provision_id: str) -> ProvisionVersion:
+        """`first` for the procedures still reading law/_fdi/ files (with their values)."""
+        from chipcontrols.investment.lawdata import ProvisionVersion
+
+        version = self.first(provision_id)
+        assert isinstance(version, ProvisionVersion)
         return version
 
     def first(self, provision_id: str) -> CitedVersion:

@@ -22,9 +22,9 @@ REGIME = "DE-AWV"
 
 def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     a = Assessment(law.regime(REGIME), as_of)
-    scope = a.provision("de.awv.cross_sector")
+    scope = a.fdi_provision("de.awv.cross_sector")
     if scope is None:
-        first = a.first("de.awv.cross_sector")
+        first = a.fdi_first("de.awv.cross_sector")
         a.reason(
             f"regime not in force on {as_of}: the rulebook holds the AWV from {first.effective}",
             first,
@@ -43,9 +43,9 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED)
     a.step("domestic target (§ 55(1))", Outcome.MET, "target established in Germany", scope)
 
-    semis = a.provision("de.awv.semiconductors")
+    semis = a.fdi_provision("de.awv.semiconductors")
     listed = matching(deal, semis.value("activities")) if semis is not None else []
-    thresholds = a.provision("de.awv.thresholds")
+    thresholds = a.fdi_provision("de.awv.thresholds")
     assert thresholds is not None
     if listed:
         assert semis is not None
@@ -77,7 +77,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     eu = eu_members(law, as_of) | set(scope.value("efta_as_eu"))
     chain = [deal.acquirer, *deal.chain_at_least(first_level)]
     non_eu = [e for e in chain if e.country not in eu]
-    residents = a.provision("de.awv.eu_residents")
+    residents = a.fdi_provision("de.awv.eu_residents")
     if not non_eu:
         a.step(
             "Unionsfremder (§ 55(1), § 56(5))",
@@ -97,7 +97,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
 
     stake = deal.stake
     if deal.structure == "asset_deal":
-        asset = a.provision("de.awv.asset_deal")
+        asset = a.fdi_provision("de.awv.asset_deal")
         if asset is None:
             a.step(
                 "asset deal",
@@ -149,7 +149,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 "separate voting rights)"
             )
         if not crossed:
-            atypical = a.provision("de.awv.atypical_control")
+            atypical = a.fdi_provision("de.awv.atypical_control")
             rights = deal.rights
             if (
                 atypical is not None
@@ -177,15 +177,15 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             )
             return a.finish(Verdict.NOT_REQUIRED)
 
-    notification = a.provision("de.awv.notification")
-    periods = a.provision("de.awg.periods")
+    notification = a.fdi_provision("de.awv.notification")
+    periods = a.fdi_provision("de.awg.periods")
     if listed and notification is not None:
         a.reason(
             "the signing must be notified to the Federal Ministry without delay "
             "(§ 55a(4) AWV), by the direct acquirer (§ 55a(5))",
             notification,
         )
-        standstill = a.provision("de.awg.standstill")
+        standstill = a.fdi_provision("de.awg.standstill")
         if standstill is not None:
             a.standstill(
                 "closing is provisionally ineffective and its steps are prohibited "
@@ -197,7 +197,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             a.period("prohibition or orders", periods.value("decision"), periods)
         return a.finish(Verdict.MANDATORY)
 
-    certificate = a.provision("de.awv.certificate")
+    certificate = a.fdi_provision("de.awv.certificate")
     a.reason(
         "the Federal Ministry may review the acquisition on its own motion (§ 55(1) AWV); "
         "the acquirer may apply for a certificate of non-objection (§ 58 AWV)",

@@ -20,9 +20,9 @@ REGIME = "EU-FDI"
 
 def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     a = Assessment(law.regime(REGIME), as_of)
-    applies = a.provision("eu.fdi.application")
+    applies = a.fdi_provision("eu.fdi.application")
     if applies is None:
-        first = a.first("eu.fdi.application")
+        first = a.fdi_first("eu.fdi.application")
         a.step("Regulation applies", Outcome.NOT_MET, f"from {first.effective}", first)
         a.reason(
             f"regime not in force on {as_of}: Regulation (EU) 2019/452 applies from "
@@ -52,14 +52,14 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED)
     names = ", ".join(f"{e.name} ({e.country})" for e in outsiders)
     a.step("foreign direct investment (art. 2(1))", Outcome.MET, names, applies)
-    factors = a.provision("eu.fdi.factors")
+    factors = a.fdi_provision("eu.fdi.factors")
     if factors is not None and matching(deal, factors.value("activities")):
         a.reason(
             "semiconductors are a factor the Member States and the Commission may take "
             "into account (art. 4(1)(b))",
             factors,
         )
-    cooperation = a.provision("eu.fdi.cooperation")
+    cooperation = a.fdi_provision("eu.fdi.cooperation")
     assert cooperation is not None
     a.reason(
         f"foreign direct investment from outside the Union ({names}): no filing with the "

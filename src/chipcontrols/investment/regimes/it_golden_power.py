@@ -21,9 +21,9 @@ REGIME = "IT-GOLDEN-POWER"
 
 def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     a = Assessment(law.regime(REGIME), as_of)
-    sector = a.provision("it.gp.semiconductors")
+    sector = a.fdi_provision("it.gp.semiconductors")
     if sector is None:
-        first = a.first("it.gp.semiconductors")
+        first = a.fdi_first("it.gp.semiconductors")
         a.step("semiconductors designated", Outcome.NOT_MET, f"from {first.effective}", first)
         a.reason(
             f"regime not in force for semiconductors on {as_of}: they became assets of "
@@ -68,7 +68,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     )
     notify = False
     if deal.structure == "asset_deal":
-        transfer = a.provision("it.gp.asset_transfer")
+        transfer = a.fdi_provision("it.gp.asset_transfer")
         if non_eu and transfer is not None:
             a.crossed(
                 "art. 2(2-bis): transfer of strategic assets to a person outside the EU", transfer
@@ -79,7 +79,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             )
             notify = True
     elif non_eu and control:
-        ctl = a.provision("it.gp.non_eu_control")
+        ctl = a.fdi_provision("it.gp.non_eu_control")
         assert ctl is not None
         a.crossed(
             "art. 2(5): acquisition of control by a person outside the EU",
@@ -96,7 +96,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         )
         notify = True
     elif non_eu:
-        minority = a.provision("it.gp.non_eu_minority")
+        minority = a.fdi_provision("it.gp.non_eu_minority")
         if minority is not None:
             floor = float(minority.value("first"))
             levels = (
@@ -138,7 +138,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 )
                 notify = True
     elif control:
-        eu_ctl = a.provision("it.gp.eu_control")
+        eu_ctl = a.fdi_provision("it.gp.eu_control")
         if eu_ctl is not None:
             a.crossed("temporary extension: control acquired by an EU person", eu_ctl)
             a.reason(
@@ -160,8 +160,8 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             a.reason("no notification: no notification threshold is crossed")
         return a.finish(Verdict.NOT_REQUIRED)
 
-    standstill = a.provision("it.gp.standstill")
-    periods = a.provision("it.gp.periods")
+    standstill = a.fdi_provision("it.gp.standstill")
+    periods = a.fdi_provision("it.gp.periods")
     if standstill is not None:
         a.standstill(
             "until the notification and the end of the review period the voting "

@@ -21,9 +21,9 @@ REGIME = "NL-VIFO"
 
 def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     a = Assessment(law.regime(REGIME), as_of)
-    start = a.provision("nl.vifo.commencement")
+    start = a.fdi_provision("nl.vifo.commencement")
     if start is None:
-        first = a.first("nl.vifo.commencement")
+        first = a.fdi_first("nl.vifo.commencement")
         a.step("Vifo Act in force", Outcome.NOT_MET, f"in force from {first.effective}", first)
         a.reason(
             f"regime not in force on {as_of}: the Vifo Act applies from {first.effective}; "
@@ -33,7 +33,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED, in_force=False)
     a.step("Vifo Act in force", Outcome.MET, f"since {start.effective}", start)
 
-    sensitive = a.provision("nl.vifo.sensitive_technology")
+    sensitive = a.fdi_provision("nl.vifo.sensitive_technology")
     assert sensitive is not None
     if deal.target.country != "NL":
         a.step(
@@ -81,7 +81,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     stake, rights = deal.stake, deal.rights
     triggers: list[str] = []
     if deal.structure == "asset_deal":
-        assets = a.provision("nl.vifo.assets")
+        assets = a.fdi_provision("nl.vifo.assets")
         assert assets is not None
         a.crossed(
             "art. 2(e): acquisition of assets essential to the sensitive-technology activity",
@@ -90,7 +90,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         a.step("essential assets (art. 2(e))", Outcome.MET, "asset deal", assets)
         triggers.append("2(e)")
     else:
-        control = a.provision("nl.vifo.control")
+        control = a.fdi_provision("nl.vifo.control")
         assert control is not None
         majority = stake.votes_before_pct <= 50 < stake.votes_after_pct
         if majority or rights.decisive_influence:
@@ -111,7 +111,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             control,
         )
         if not triggers:
-            influence = a.provision("nl.vifo.significant_influence")
+            influence = a.fdi_provision("nl.vifo.significant_influence")
             assert influence is not None
             levels = [
                 lvl
@@ -177,9 +177,9 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         )
         return a.finish(Verdict.NOT_REQUIRED)
 
-    notification = a.provision("nl.vifo.notification")
-    standstill = a.provision("nl.vifo.standstill")
-    periods = a.provision("nl.vifo.periods")
+    notification = a.fdi_provision("nl.vifo.notification")
+    standstill = a.fdi_provision("nl.vifo.standstill")
+    periods = a.fdi_provision("nl.vifo.periods")
     assert notification is not None and standstill is not None and periods is not None
     a.reason(
         "the intended acquisition must be notified to the Minister of Economic Affairs "

@@ -29,7 +29,7 @@ def _specified_description(a: Assessment, deal: Deal) -> Outcome:
     target = deal.target
     outcomes: list[Outcome] = []
 
-    sch1 = a.provision("uk.nsi.sector.advanced_materials")
+    sch1 = a.fdi_provision("uk.nsi.sector.advanced_materials")
     if sch1 is not None:
         hits = matching(deal, sch1.value("activities"))
         outcome = Outcome.MET if hits else Outcome.NOT_MET
@@ -47,7 +47,7 @@ def _specified_description(a: Assessment, deal: Deal) -> Outcome:
             )
         outcomes.append(outcome)
 
-    sch6 = a.provision("uk.nsi.sector.computing_hardware")
+    sch6 = a.fdi_provision("uk.nsi.sector.computing_hardware")
     if sch6 is not None:
         ip = matching(deal, sch6.value("ip_activities"))
         fab = matching(deal, sch6.value("fab_activities"))
@@ -79,7 +79,7 @@ def _specified_description(a: Assessment, deal: Deal) -> Outcome:
         )
         outcomes.append(outcome)
 
-    sch12 = a.provision("uk.nsi.sector.military_dual_use")
+    sch12 = a.fdi_provision("uk.nsi.sector.military_dual_use")
     if sch12 is not None:
         flags = (target.dual_use_controlled, target.military_items)
         if True in flags:
@@ -120,16 +120,16 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     trigger_date = deal.date or as_of
 
     # Is the Act in force?
-    start = a.provision("uk.nsi.commencement")
+    start = a.fdi_provision("uk.nsi.commencement")
     if start is None:
-        first = a.first("uk.nsi.commencement")
+        first = a.fdi_first("uk.nsi.commencement")
         a.step("Act in force", Outcome.NOT_MET, f"commences {first.effective}", first)
         a.reason(
             f"regime not in force on {as_of}: the Act commences on {first.effective}; the "
             f"{first.value('previous_regime')} applied",
             first,
         )
-        retro = a.first("uk.nsi.retrospective_call_in")
+        retro = a.fdi_first("uk.nsi.retrospective_call_in")
         if trigger_date >= dt.date.fromisoformat(retro.value("window_start")):
             a.reason(
                 "once the Act commences, a trigger event on or after 12 November 2020 can "
@@ -141,7 +141,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     commencement = start.effective
 
     # Qualifying entity (s. 7).
-    qe = a.provision("uk.nsi.qualifying_entity")
+    qe = a.fdi_provision("uk.nsi.qualifying_entity")
     qualifying = Outcome.MET
     if deal.target.country == "GB" or deal.target.uk_activities:
         a.step(
@@ -175,7 +175,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     cases: list[str] = []
     stake = deal.stake
     if deal.structure == "asset_deal":
-        s9 = a.provision("uk.nsi.control.assets")
+        s9 = a.fdi_provision("uk.nsi.control.assets")
         a.step("control of a qualifying asset (s. 9)", Outcome.MET, "asset deal", s9)
         a.reason(
             "an asset deal gives control of qualifying assets (s. 9): a trigger event "
@@ -200,7 +200,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 "8(5)",
             ),
         ):
-            version = a.provision(pid)
+            version = a.fdi_provision(pid)
             assert version is not None
             for band in version.value("bands"):
                 if _band_crossed(before, after, band["level"], band["strict"]):
@@ -220,7 +220,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 f"{pct(before)} -> {pct(after)}",
                 version,
             )
-        s86 = a.provision("uk.nsi.control.resolutions")
+        s86 = a.fdi_provision("uk.nsi.control.resolutions")
         assert s86 is not None
         if deal.rights.resolution_control:
             cases.append("8(6)")
@@ -235,7 +235,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             f"resolution_control={deal.rights.resolution_control}",
             s86,
         )
-        s88 = a.provision("uk.nsi.control.material_influence")
+        s88 = a.fdi_provision("uk.nsi.control.material_influence")
         assert s88 is not None
         if deal.rights.material_influence and not cases:
             cases.append("8(8)")
@@ -280,7 +280,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
             return a.finish(Verdict.NOT_REQUIRED)
 
     # Before commencement: no mandatory notification; call-in under s. 2(4) only.
-    window = a.provision("uk.nsi.retrospective_call_in")
+    window = a.fdi_provision("uk.nsi.retrospective_call_in")
     assert window is not None
     if trigger_date < commencement:
         if trigger_date < dt.date.fromisoformat(window.value("window_start")):
@@ -320,7 +320,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
 
     # Notifiable acquisition (s. 6(2)): a case of s. 8(2), (5) or (6) and a specified description.
     notifiable_cases = [c for c in cases if c in ("8(2)", "8(5)", "8(6)")]
-    notif = a.provision("uk.nsi.notifiable")
+    notif = a.fdi_provision("uk.nsi.notifiable")
     if notifiable_cases:
         sector = _specified_description(a, deal)
         a.step(
@@ -336,7 +336,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 "before completion (s. 14(1))",
                 notif,
             )
-            approval = a.provision("uk.nsi.approval")
+            approval = a.fdi_provision("uk.nsi.approval")
             assert approval is not None
             a.standstill(
                 "completion must wait for approval; a notifiable acquisition completed "
@@ -358,7 +358,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         "(s. 18) gives certainty",
         notif,
     )
-    limits = a.provision("uk.nsi.call_in_limits")
+    limits = a.fdi_provision("uk.nsi.call_in_limits")
     if limits is not None and as_of > add_months(
         trigger_date, 12 * limits.value("years_after_trigger")
     ):
@@ -375,8 +375,8 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
 
 
 def _periods(a: Assessment, *, mandatory: bool) -> None:
-    review = a.provision("uk.nsi.review_period")
-    assessment = a.provision("uk.nsi.assessment_period")
+    review = a.fdi_provision("uk.nsi.review_period")
+    assessment = a.fdi_provision("uk.nsi.assessment_period")
     if review is not None:
         a.period(
             "review of a mandatory notice" if mandatory else "review of a voluntary notice",

@@ -26,7 +26,7 @@ def _is_us(entity: Entity) -> bool:
 
 
 def _critical(a: Assessment, deal: Deal) -> Outcome:
-    table = a.provision("us.cfius.critical_technologies")
+    table = a.fdi_provision("us.cfius.critical_technologies")
     if table is None:
         return Outcome.NOT_MET  # no mandatory filing turns on critical technologies yet
     eccns = deal.target.export_classifications
@@ -76,9 +76,9 @@ def _critical(a: Assessment, deal: Deal) -> Outcome:
 
 def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     a = Assessment(law.regime(REGIME), as_of)
-    control_def = a.provision("us.cfius.control")
+    control_def = a.fdi_provision("us.cfius.control")
     if control_def is None:
-        first = a.first("us.cfius.control")
+        first = a.fdi_first("us.cfius.control")
         a.ask(
             "as_of",
             f"Give an as-of date on or after {first.effective}: the rulebook holds "
@@ -148,7 +148,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         )
 
     covered_investment = Outcome.NOT_MET
-    ci = a.provision("us.cfius.covered_investment")
+    ci = a.fdi_provision("us.cfius.covered_investment")
     if ci is not None and control is not Outcome.MET:
         access = (
             rights.information_rights,
@@ -166,8 +166,8 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
 
     critical = _critical(a, deal)
     mandatory = Outcome.NOT_MET
-    pilot = a.provision("us.cfius.pilot")
-    rule = a.provision("us.cfius.mandatory_critical_technology")
+    pilot = a.fdi_provision("us.cfius.pilot")
+    rule = a.fdi_provision("us.cfius.mandatory_critical_technology")
     naics_rule = (
         pilot
         if pilot is not None
@@ -202,7 +202,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         elif critical is Outcome.UNDETERMINED and relevant is not Outcome.NOT_MET:
             mandatory = Outcome.UNDETERMINED
 
-    government = a.provision("us.cfius.foreign_government")
+    government = a.fdi_provision("us.cfius.foreign_government")
     if (
         government is not None
         and critical is Outcome.MET
@@ -223,9 +223,9 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
                 government,
             )
 
-    periods = a.provision("us.cfius.periods")
+    periods = a.fdi_provision("us.cfius.periods")
     if mandatory is Outcome.MET:
-        timing = a.provision("us.cfius.declaration_timing")
+        timing = a.fdi_provision("us.cfius.declaration_timing")
         if timing is not None:
             a.standstill("file the declaration no later than 30 days before completion", timing)
         if periods is not None and "declaration" in periods.values:
@@ -237,7 +237,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         a.reason("whether a declaration is mandatory turns on the facts asked below")
         return a.finish(Verdict.UNDETERMINED)
     if Outcome.MET in (control, covered_investment):
-        voluntary = a.provision("us.cfius.voluntary_notice")
+        voluntary = a.fdi_provision("us.cfius.voluntary_notice")
         a.reason(
             "a covered transaction: the parties may notify CFIUS, which can also review "
             "it on its own initiative and refer it to the President, who may suspend or "
@@ -258,7 +258,7 @@ def _authorization(a: Assessment, deal: Deal, rule: object) -> Outcome:
     from chipcontrols.investment.lawdata import ProvisionVersion
 
     assert isinstance(rule, ProvisionVersion)
-    table = a.provision("us.cfius.critical_technologies")
+    table = a.fdi_provision("us.cfius.critical_technologies")
     assert table is not None
     level = float(rule.value("chain_voting_pct"))
     parties = [deal.acquirer] + [

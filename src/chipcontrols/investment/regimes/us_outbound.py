@@ -92,9 +92,9 @@ def _prohibited(a: Assessment, deal: Deal, rule: ProvisionVersion) -> tuple[list
 
 def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     a = Assessment(law.regime(REGIME), as_of)
-    start = a.provision("us.outbound.commencement")
+    start = a.fdi_provision("us.outbound.commencement")
     if start is None:
-        first = a.first("us.outbound.commencement")
+        first = a.fdi_first("us.outbound.commencement")
         a.step("31 CFR part 850 in force", Outcome.NOT_MET, f"from {first.effective}", first)
         a.reason(
             f"regime not in force on {as_of}: 31 CFR part 850 is effective from "
@@ -104,7 +104,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED, in_force=False)
     a.step("31 CFR part 850 in force", Outcome.MET, f"since {start.effective}", start)
 
-    us_person = a.provision("us.outbound.us_person")
+    us_person = a.fdi_provision("us.outbound.us_person")
     acquirer = deal.acquirer
     if acquirer.us_person is None and acquirer.country != "US":
         a.ask(
@@ -124,7 +124,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         return a.finish(Verdict.NOT_REQUIRED)
     a.step("US person (850.229)", Outcome.MET, acquirer.name, us_person)
 
-    concern = a.provision("us.outbound.country_of_concern")
+    concern = a.fdi_provision("us.outbound.country_of_concern")
     assert concern is not None
     target = deal.target
     owned = target.country_of_concern_ownership_pct
@@ -156,14 +156,14 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
         a.reason("the target is not a person of a country of concern", concern)
         return a.finish(Verdict.NOT_REQUIRED)
 
-    excepted = a.provision("us.outbound.excepted")
+    excepted = a.fdi_provision("us.outbound.excepted")
     if deal.excepted_transaction:
         a.step("excepted transaction (850.501)", Outcome.MET, "stated in the deal", excepted)
         a.reason("an excepted transaction (850.501)", excepted)
         return a.finish(Verdict.NOT_REQUIRED)
 
-    prohibited = a.provision("us.outbound.prohibited")
-    notifiable = a.provision("us.outbound.notifiable")
+    prohibited = a.fdi_provision("us.outbound.prohibited")
+    notifiable = a.fdi_provision("us.outbound.notifiable")
     assert prohibited is not None and notifiable is not None
     hits, missing = _prohibited(a, deal, prohibited)
     for hit in hits:
@@ -205,7 +205,7 @@ def assess(deal: Deal, as_of: dt.date, law: FdiLaw) -> RegimeVerdict:
     for hit in notif_hits:
         a.crossed(hit, notifiable)
     a.reason(f"notifiable transaction: {'; '.join(notif_hits)}", notifiable)
-    deadline = a.provision("us.outbound.notice_deadline")
+    deadline = a.fdi_provision("us.outbound.notice_deadline")
     if deadline is not None:
         a.period("notification to the Treasury", deadline.value("length"), deadline)
     return a.finish(Verdict.MANDATORY)
