@@ -68,7 +68,12 @@ def test_cn_interest_multiplies_along_chains() -> None:
         "owned_by": [{"id": "fund", "voting_pct": 60}],
     }
     deal["owners"] = [
-        {"id": "fund", "name": "Fund", "country": "HK", "owned_by": [{"id": "cn", "voting_pct": 50}]},
+        {
+            "id": "fund",
+            "name": "Fund",
+            "country": "HK",
+            "owned_by": [{"id": "cn", "voting_pct": 50}],
+        },
         {"id": "cn", "name": "Mainland parent", "country": "CN"},
     ]
     facts = deal_facts(parse_deal(deal), dt.date(2024, 1, 1), load_rulebook())
