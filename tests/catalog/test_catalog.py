@@ -42,13 +42,18 @@ def test_every_catalog_figure_has_a_source() -> None:
 
 
 def test_a_figure_without_a_source_is_refused(tmp_path: Path) -> None:
-    text = GOOD.replace("  numerical_aperture: 1.35\n", "  numerical_aperture: 1.35\n  immersion: true\n")
-    with pytest.raises(DataError, match="immersion.*no source"):
+    text = GOOD.replace(
+        "  numerical_aperture: 1.35\n", "  numerical_aperture: 1.35\n  immersion: true\n"
+    )
+    with pytest.raises(DataError, match=r"immersion.*no source"):
         _load(tmp_path, text)
 
 
 def test_a_source_naming_a_missing_figure_is_refused(tmp_path: Path) -> None:
-    text = GOOD.replace("fields: [wavelength_nm, numerical_aperture]", "fields: [wavelength_nm, numerical_aperture, euv]")
+    text = GOOD.replace(
+        "fields: [wavelength_nm, numerical_aperture]",
+        "fields: [wavelength_nm, numerical_aperture, euv]",
+    )
     with pytest.raises(DataError, match="not a figure of the item"):
         _load(tmp_path, text)
 
@@ -109,8 +114,36 @@ def test_where_filters() -> None:
     assert "NVIDIA H100 SXM5 80GB" in names and "NVIDIA HGX H20 96GB" not in names
     asml = search_products(cat, maker="asml", where=[parse_where("euv=true")])
     assert asml and all(p.maker == "ASML" and p.item.get("euv") is True for p in asml)
-    lacking = search_products(cat, maker="ASML", where=[parse_where("!dedicated_chuck_overlay_nm"), parse_where("immersion=true")])
+    lacking = search_products(
+        cat,
+        maker="ASML",
+        where=[parse_where("!dedicated_chuck_overlay_nm"), parse_where("immersion=true")],
+    )
     assert {p.name for p in lacking} >= {"ASML TWINSCAN NXT:2000i"}
     assert search_products(cat, text="dgx h100")[0].name == "NVIDIA DGX H100"
     with pytest.raises(InputError):
         parse_where("tpp >>> 3")
+
+
+def test_every_product_is_a_valid_item_and_unpublished_names_a_parameter() -> None:
+    from chipcontrols.model.items import parse_item
+    from chipcontrols.rulebook.rulebook import load_rulebook
+
+    rulebook = load_rulebook()
+    cat = load_catalog()
+    for product in cat.products:
+        item = parse_item(product.spec(), rulebook, loc=product.file, products=cat.lookup)
+        for entry in product.unpublished:
+            param = rulebook.parameters.get(entry["param"])
+            assert param is not None, f"{product.file}: unknown parameter {entry['param']}"
+            assert item.kind in param.kinds, (
+                f"{product.file}: {entry['param']} is not a {item.kind} figure"
+            )
+
+
+def test_catalog_size_does_not_shrink() -> None:
+    cat = load_catalog()
+    kinds = [p.kind for p in cat.products]
+    assert len(cat.products) >= 88
+    assert kinds.count("integrated_circuit") >= 54
+    assert kinds.count("computer") >= 2 and kinds.count("memory_ic") >= 3

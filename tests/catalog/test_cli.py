@@ -10,7 +10,9 @@ runner = CliRunner()
 
 
 def test_list_filters() -> None:
-    result = runner.invoke(app, ["catalog", "list", "--maker", "ASML", "--where", "euv=true", "-f", "json"])
+    result = runner.invoke(
+        app, ["catalog", "list", "--maker", "ASML", "--where", "euv=true", "-f", "json"]
+    )
     assert result.exit_code == 0, result.output
     names = [p["name"] for p in json.loads(result.output)["products"]]
     assert "ASML TWINSCAN NXE:3400C" in names and "ASML TWINSCAN NXT:2000i" not in names
@@ -26,7 +28,9 @@ def test_show_prints_every_figure_with_its_source() -> None:
 
 
 def test_classify_product_shows_the_maker_statement() -> None:
-    result = runner.invoke(app, ["classify", "--product", "NVIDIA H100 SXM5 80GB", "--as-of", "2024-01-01"])
+    result = runner.invoke(
+        app, ["classify", "--product", "NVIDIA H100 SXM5 80GB", "--as-of", "2024-01-01"]
+    )
     assert result.exit_code == 0, result.output
     assert "Maker statements compared with the engine" in result.output
     assert "AGREES" in result.output

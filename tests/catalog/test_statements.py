@@ -51,3 +51,14 @@ def test_generated_table_is_in_sync() -> None:
         "docs/maker-statements.md is out of date: run "
         "`chipcontrols catalog statements --write docs/maker-statements.md`"
     )
+
+
+def test_unpublished_note_for_questions() -> None:
+    from chipcontrols.catalog.statements import unpublished_note
+
+    text = unpublished_note("NXT:2000i", "dedicated_chuck_overlay_nm")
+    assert text is not None
+    assert text.startswith("ASML does not publish the dedicated_chuck_overlay_nm")
+    assert "What the maker has said" in text and "NXT:2000i" in text
+    assert unpublished_note("NXT:2000i", "wavelength_nm") is None
+    assert unpublished_note("no such product", "wavelength_nm") is None

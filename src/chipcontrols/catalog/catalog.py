@@ -242,7 +242,9 @@ def _read_figures(raw: Any, item: Mapping[str, Any], rel: str) -> tuple[Mapping[
             raise DataError("'fields' must name the item figures this source gives", loc=here)
         for name in fields:
             if name not in item or name in _DESCRIPTIVE:
-                raise DataError(f"'fields' names {name!r}, which is not a figure of the item", loc=here)
+                raise DataError(
+                    f"'fields' names {name!r}, which is not a figure of the item", loc=here
+                )
         _text(fig, "source", here)
         entry = dict(fig)
         if "date" in fig:
@@ -312,7 +314,9 @@ def _read_statements(raw: Any, rel: str) -> tuple[MakerStatement, ...]:
             raise DataError(f"'basis' must be one of {', '.join(BASES)}", loc=f"{here}.basis")
         date = _date(entry.get("date"), f"{here}.date")
         applies_from = (
-            _date(entry["applies_from"], f"{here}.applies_from") if "applies_from" in entry else None
+            _date(entry["applies_from"], f"{here}.applies_from")
+            if "applies_from" in entry
+            else None
         )
         until = _date(entry["until"], f"{here}.until") if "until" in entry else None
         out.append(

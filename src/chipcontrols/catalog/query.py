@@ -63,7 +63,8 @@ def parse_where(text: str) -> Where:
     match = _TEST.match(text)
     if not match or match.group(3)[0] in "<>=!":
         raise InputError(
-            f"cannot read the test {text!r}; write e.g. 'tpp>=4800', 'euv=true', 'NAME?' or '!NAME'",
+            f"cannot read the test {text!r}; "
+            "write e.g. 'tpp>=4800', 'euv=true', 'NAME?' or '!NAME'",
             loc="--where",
         )
     return Where(match.group(1), match.group(2), _literal(match.group(3)))
@@ -78,7 +79,7 @@ def product_values(product: Product) -> dict[str, Any]:
 
         item = parse_item(product.spec(), load_rulebook(), loc=product.file)
         values.update(item.values)
-    except Exception:  # noqa: BLE001 - a product the model cannot read still lists its own figures
+    except Exception:
         pass
     return values
 

@@ -66,7 +66,9 @@ def _relevant(result: Classification, statement: MakerStatement) -> list[EntryRe
     entries = [e for e in result.entries if wanted is None or e.jurisdiction == wanted]
     if statement.entries:
         entries = [
-            e for e in entries if any(e.id == x or e.id.startswith(x + ".") for x in statement.entries)
+            e
+            for e in entries
+            if any(e.id == x or e.id.startswith(x + ".") for x in statement.entries)
         ]
     return entries
 
@@ -262,3 +264,35 @@ def replace_generated(document: str, generated: str) -> str:
     start = document.index(START_MARKER)
     end = document.index(END_MARKER) + len(END_MARKER)
     return document[:start] + generated.rstrip("\n") + document[end:]
+
+
+def unpublished_note(
+    product_name: str | None, param: str, catalog: Catalog | None = None
+) -> str | None:
+    """Text for a question about `param` of a catalog product whose maker does not publish it.
+
+    For use by the question texts of `determine`/`classify`: names the figure, says that the
+    maker does not publish it (with the date it was checked) and cites the maker's own
+    statements about the product, so the user sees what is known instead of a bare question.
+    """
+    if not product_name:
+        return None
+    product = (catalog or load_catalog()).find(product_name)
+    if product is None:
+        return None
+    entry = product.unpublished_note(param)
+    if entry is None:
+        return None
+    maker = product.maker or "The maker"
+    text = (
+        f"{maker} does not publish the {param} of the {product.name} "
+        f"(catalog checked {entry['checked']}): {' '.join(str(entry['note']).split())}"
+    )
+    said = [
+        f"{s.text} ({s.source}, {s.date})"
+        for s in product.statements
+        if s.claim in ("controlled", "not_controlled", "eccn")
+    ]
+    if said:
+        text += " What the maker has said: " + " | ".join(" ".join(x.split()) for x in said)
+    return text

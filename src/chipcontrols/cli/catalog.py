@@ -132,7 +132,9 @@ def show(
     if p.unpublished:
         console.print("  not published by the maker:")
         for u in p.unpublished:
-            console.print(f"    {u['param']} (checked {_value(u['checked'])}): {u['note']}", markup=False)
+            console.print(
+                f"    {u['param']} (checked {_value(u['checked'])}): {u['note']}", markup=False
+            )
     if p.statements:
         console.print("  maker statements:")
         for s in p.statements:
@@ -168,9 +170,7 @@ def render_comparisons(comparisons: list[Any]) -> None:
         s = c.statement
         claim = f"ECCN {s.eccn}" if s.claim == "eccn" else f"{s.claim} ({s.jurisdiction})"
         style = _STYLE.get(c.outcome, "")
-        console.print(
-            f"  [{style}]{c.outcome.upper()}[/] maker {s.date}: {claim}, as of {c.as_of}"
-        )
+        console.print(f"  [{style}]{c.outcome.upper()}[/] maker {s.date}: {claim}, as of {c.as_of}")
         console.print(f"    maker:  {s.text}", markup=False)
         console.print(f"    source: {s.source} {s.url or ''}", markup=False)
         console.print(f"    engine: {c.engine}", markup=False)
@@ -185,7 +185,9 @@ def render_comparisons(comparisons: list[Any]) -> None:
 def statements_command(
     write: Annotated[
         str | None,
-        typer.Option(help="Rewrite the generated part of this Markdown file (docs/maker-statements.md)."),
+        typer.Option(
+            help="Rewrite the generated part of this Markdown file (docs/maker-statements.md)."
+        ),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text (Markdown) or json.")] = "text",
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -175,12 +175,23 @@ def diff(
                 continue
             console.print(f"  {side}: {version['condition']}", markup=False)
             console.print(f"       {version['citation']}", markup=False)
+        _print_steps(change.get("steps") or [])
     for change in lists:
         console.print(
             f"\n[bold]LIST[/] {change['name']} ({change['id']}): added "
             f"{', '.join(change['added']) or '-'}; removed {', '.join(change['removed']) or '-'}"
         )
         console.print(f"       {change['citation']}", markup=False)
+        _print_steps(change.get("steps") or [])
+
+
+def _print_steps(steps: list[dict[str, Any]]) -> None:
+    """Every version that took effect between the two dates, with its citation."""
+    if len(steps) < 2:
+        return
+    for step in steps:
+        state = "" if step["status"] == "in_force" else f" ({step['status']})"
+        console.print(f"    {step['effective']}{state}: {step['citation']}", markup=False)
 
 
 @app.command("check")

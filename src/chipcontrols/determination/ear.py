@@ -37,7 +37,7 @@ from chipcontrols.determination.facts import (
     possible as _possible,
 )
 from chipcontrols.determination.parties import ListedParty, OwnedParty
-from chipcontrols.determination.questions import question_for
+from chipcontrols.determination.questions import about_product, question_for
 from chipcontrols.determination.record import (
     POLICY_SEVERITY,
     SEVERITY,
@@ -290,7 +290,11 @@ class EarProcedure:
                     rule_id,
                 )
             ]
-        return [question_for(p, self.rulebook, rule_id=rule_id) for p in missing]
+        product = self._line.item.product if self._line is not None else None
+        return [
+            about_product(question_for(p, self.rulebook, rule_id=rule_id), product, p)
+            for p in missing
+        ]
 
     # ------------------------------------------------------------------ the procedure
 

@@ -11,7 +11,7 @@ from chipcontrols.classification.service import Classification
 from chipcontrols.determination.coverage import date_question, national_coverage
 from chipcontrols.determination.ear import LineResult, combine
 from chipcontrols.determination.eu_sanctions import SanctionsFinding, eu_sanctions
-from chipcontrols.determination.questions import question_for
+from chipcontrols.determination.questions import about_product, question_for
 from chipcontrols.determination.record import (
     POLICY_SEVERITY,
     SEVERITY,
@@ -206,7 +206,11 @@ def determine_listed(
             result.verdict = "undetermined"
             for entry in open_:
                 for param in entry.missing:
-                    result.questions.append(question_for(param, rulebook, rule_id=entry.id))
+                    result.questions.append(
+                        about_product(
+                            question_for(param, rulebook, rule_id=entry.id), item.product, param
+                        )
+                    )
                 if entry.not_formalised and not entry.missing:
                     result.questions.append(
                         question_for(f"not_formalised:{entry.id}", rulebook, rule_id=entry.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chipcontrols.catalog.statements import unpublished_note
 from chipcontrols.determination.record import Question
 from chipcontrols.rulebook.rulebook import Rulebook
 
@@ -118,3 +119,11 @@ def question_for(param: str, rulebook: Rulebook, *, rule_id: str | None = None) 
         field=f"items[].item.{param}",
         rule_id=rule_id,
     )
+
+
+def about_product(question: Question, product: str | None, param: str) -> Question:
+    """A question about a catalog product's figure says when its maker does not publish it."""
+    note = unpublished_note(product, param.removeprefix("item_")) if product else None
+    if note:
+        question.text = f"{question.text} {note}"
+    return question

@@ -8,7 +8,7 @@ from typing import Any
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.conditions import render, to_yaml_form
 from chipcontrols.rulebook.rulebook import Rulebook
-from chipcontrols.rulebook.schema import DatedList, Entry, Version
+from chipcontrols.rulebook.schema import DatedList, Entry, ListVersion, Version
 
 
 def version_record(version: Version) -> dict[str, Any]:
@@ -75,10 +75,34 @@ def diff_rulebook(
     for entry in sorted(rulebook.entries.values(), key=lambda e: (e.jurisdiction, e.id)):
         if jurisdiction and entry.jurisdiction != jurisdiction.upper():
             continue
+        between = [v for v in entry.versions if d1 < v.effective <= d2]
         change = entry_change(entry, entry.version_at(d1), entry.version_at(d2))
+        old, new = entry.version_at(d1), entry.version_at(d2)
+        if change is None and between and old is not None and new is not None:
+            # New versions took effect between the dates (e.g. an act re-enacting the list)
+            # but the condition and text on both dates are the same.
+            change = {
+                "id": entry.id,
+                "entry": entry.entry,
+                "jurisdiction": entry.jurisdiction,
+                "change": "reenacted",
+                "old": version_record(old),
+                "new": version_record(new),
+            }
         if change is not None:
+            # Every version that took effect between the dates, each with its citation.
+            change["steps"] = [_step(v) for v in between]
             changes.append(change)
     return changes
+
+
+def _step(version: Version | ListVersion) -> dict[str, Any]:
+    return {
+        "effective": version.effective.isoformat(),
+        "status": version.status,
+        "amended_by": getattr(version, "amended_by", None),
+        "citation": version.source.citation,
+    }
 
 
 def diff_lists(
@@ -105,6 +129,7 @@ def diff_lists(
                 "removed": sorted(before - after),
                 "citation": new.source.citation if new else (old.source.citation if old else ""),
                 "effective": new.effective.isoformat() if new else None,
+                "steps": [_step(v) for v in dated.versions if d1 < v.effective <= d2],
             }
         )
     return out
