@@ -34,8 +34,10 @@ def test_chip_snapshot_is_the_yaml_source_read_again() -> None:
 
 
 def test_bundled_snapshots_are_their_sources_read_again() -> None:
-    shared("official/README.md")
-    rebuilt = {s.id for s, active in bundled.build_all() if active}
+    sources = shared("official/README.md").parent
+    for spec in bundled.SPECS.values():
+        shared(f"official/{spec['file']}")  # a fresh clone reads the copies in fixtures/
+    rebuilt = {s.id for s, active in bundled.build_all(sources) if active}
     assert rebuilt == set(_default_active().values())
 
 
