@@ -23,14 +23,16 @@ def shared(rel: str) -> Path:
     packed = COPIES / f"{rel}.gz"
     if not packed.exists():
         pytest.skip(f"shared list sample {rel} not available")
-    target = _UNPACKED / rel
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + f".{os.getpid()}.part")
-        with gzip.open(packed, "rb") as src, partial.open("wb") as dst:
-            shutil.copyfileobj(src, dst)
-        partial.replace(target)
-    return target
+    # The whole folder: readers also open a file's siblings (sdn.csv with add.csv, alt.csv).
+    for sibling in packed.parent.glob("*.gz"):
+        target = _UNPACKED / Path(rel).parent / sibling.name.removesuffix(".gz")
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + f".{os.getpid()}.part")
+            with gzip.open(sibling, "rb") as src, partial.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            partial.replace(target)
+    return _UNPACKED / rel
 
 
 @pytest.fixture(autouse=True)
