@@ -243,7 +243,20 @@ class SnapshotStore:
         return {str(k): str(v) for k, v in datasets.items()}
 
     def active(self) -> list[Snapshot]:
-        return [self.load(sid) for sid in self.active_ids().values()]
+        # The pointer holds exact ids: no need to resolve them (which lists the directory).
+        bundled = bundled_ids()
+        out: list[Snapshot] = []
+        for sid in self.active_ids().values():
+            if sid in bundled:
+                snap = _bundled_file(bundled[sid])
+                if snap.id != sid:
+                    raise DataError(
+                        "bundled snapshot does not match the manifest", loc=bundled[sid]
+                    )
+                out.append(snap)
+            else:
+                out.append(_load_file(self.dir / f"{sid}.json"))
+        return out
 
     def load(self, snapshot: str) -> Snapshot:
         sid = self.resolve(snapshot)
