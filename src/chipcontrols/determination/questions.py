@@ -82,6 +82,15 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
         "Is the software electronic or technology computer-aided design (ECAD/TCAD) software?",
         "items[].ecad_tcad",
     ),
+    "item_eu_annex_i": (
+        "Is the item listed in Annex I of Regulation (EU) 2021/821 (an EU dual-use item)?",
+        "items[].item",
+    ),
+    "item_eu_833_annex_vii": (
+        "Is the item listed in Annex VII of Regulation (EU) No 833/2014 (advanced technology "
+        "items for Russia)?",
+        "items[].item.eu_833_annex_vii",
+    ),
     "item_hts_codes": (
         "What is the item's Harmonized Tariff Schedule code (e.g. 8542.31.0000)? Part 746 names "
         "EAR99 items by it.",
