@@ -13,6 +13,10 @@ from tests.api.conftest import Api
 from tests.servicekit import H100, LISTED, transaction
 
 BASE_OPERATIONS = {
+    "list_catalog": "viewer",
+    "get_catalog_product": "viewer",
+    "coalition_matrix": "viewer",
+    "dashboard": "viewer",
     "list_letters": "viewer",
     "get_letter": "viewer",
     "create_letter": "analyst",

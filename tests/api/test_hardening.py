@@ -4,6 +4,7 @@ jurisdiction codes that exist."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -290,3 +291,92 @@ def test_error_bodies_never_echo_a_hostile_value_whole(api: Api) -> None:
     response = _raw(api, "/v1/check", _txn_text(party_name='"' + "B" * 50_000 + '"'))
     assert response.status_code == 422
     assert len(json.dumps(response.json())) < 2000
+
+
+# ---------------------------------------------------------------- 11. the web's defences
+
+
+def test_security_headers(api: Api) -> None:
+    login = api.client.get("/login", headers=HTML)
+    assert login.status_code == 200
+    csp = login.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert login.headers["x-frame-options"] == "DENY"
+    assert login.headers["x-content-type-options"] == "nosniff"
+    assert login.headers["cache-control"] == "no-store"
+    api.client.cookies.clear()
+    token = _session(api, api.keys["viewer"])
+    for path in ("/", "/records", "/audit", "/rules"):
+        page = api.client.get(path, headers=HTML, cookies={"chipcontrols_session": token})
+        assert page.status_code == 200, path
+        assert page.headers["cache-control"] == "no-store"
+        assert "content-security-policy" in page.headers
+        assert "onclick=" not in page.text and "<script>" not in page.text
+    answer = api.client.get("/v1/me", headers=api.headers("viewer"))
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    # an error from the request limits carries them too
+    refused = api.client.get("/v1/records?kind=%00", headers=api.headers("viewer"))
+    assert refused.status_code == 422 and refused.headers["x-frame-options"] == "DENY"
+
+
+def test_login_refuses_cross_site_posts(api: Api) -> None:
+    evil = {"origin": "https://evil.example", **HTML}
+    response = api.client.post(
+        "/login", data={"api_key": api.keys["viewer"]}, headers=evil, follow_redirects=False
+    )
+    assert response.status_code == 403 and "chipcontrols_session" not in response.cookies
+    fetch = {"sec-fetch-site": "cross-site", **HTML}
+    response = api.client.post(
+        "/login", data={"api_key": api.keys["viewer"]}, headers=fetch, follow_redirects=False
+    )
+    assert response.status_code == 403
+    # a browser on this site: its Origin, and the token the login page set
+    same = {"origin": "http://testserver", **HTML}
+    no_token = api.client.post(
+        "/login", data={"api_key": api.keys["viewer"]}, headers=same, follow_redirects=False
+    )
+    assert no_token.status_code == 403
+    form = api.client.get("/login", headers=HTML)
+    found = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert found
+    ok = api.client.post(
+        "/login",
+        data={"api_key": api.keys["viewer"], "login_token": found.group(1)},
+        headers=same,
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303 and ok.cookies.get("chipcontrols_session")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ａｄｍｉｎ",  # full-width
+        "admin٣",  # Arabic-Indic digit
+        "adm\u0456n",  # Cyrillic i
+        "Admin",  # differs from 'admin' only in case
+        "x" * 81,
+        "a b",
+        "",
+    ],
+)
+def test_confusable_and_overlong_user_names_are_refused(api: Api, name: str) -> None:
+    response = api.client.post(
+        "/v1/users", json={"name": name, "role": "viewer"}, headers=api.headers("admin")
+    )
+    assert_error(response, 422)
+    assert name.strip() == "" or name not in [u["name"] for u in api.svc.users()["users"]]
+
+
+def test_long_party_and_item_names_are_refused(api: Api) -> None:
+    long = "N" * 501
+    for path, body in (
+        ("/v1/screen", {"parties": [{"name": long}]}),
+        ("/v1/classify", {"item": {**H100, "name": long}}),
+        ("/v1/check", {"transaction": transaction(parties=[{"role": "end_user", "name": long}])}),
+    ):
+        assert_error(
+            api.client.post(path, json=body, headers=api.headers("analyst")), 422, "invalid_input"
+        )

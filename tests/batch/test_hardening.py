@@ -3,7 +3,13 @@ same file at once, and no progress bar before an input error."""
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +22,9 @@ from chipcontrols.batch import run_batch, runner
 from chipcontrols.cli.main import app
 from chipcontrols.storage.models import BatchRowRow, RecordRow
 from tests.batch.test_batch import count, lines, read_back, write_csv
+from tests.servicekit import make_services, pg_schema
+
+__all__ = ["pg_schema"]
 
 
 def test_an_inline_item_takes_the_lines_us_content_pct(
@@ -134,3 +143,76 @@ def test_no_progress_bar_before_an_input_error(
     )
     assert ok.exit_code == 0, ok.output
     assert "order lines" in ok.output and "2 lines: 2 checked" in ok.output
+
+
+# ---------------------------------------------------------------- on PostgreSQL
+
+
+@pytest.fixture
+def pg_svc(pg_schema: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    home = tmp_path / "home"
+    monkeypatch.setenv("CHIPCONTROLS_HOME", str(home))
+    services = make_services(home, pg_schema)
+    services.start()
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _command(svc: Services, source: Path, url: str) -> tuple[list[str], dict[str, str]]:
+    env = {
+        **os.environ,
+        "CHIPCONTROLS_HOME": str(svc.settings.home),
+        "CHIPCONTROLS_DATABASE_URL": url,
+    }
+    command = [
+        str(Path(sys.executable).parent / "chipcontrols"),
+        "batch",
+        str(source),
+        "--as-of",
+        "2024-06-01",
+        "--chunk",
+        "4",
+        "--format",
+        "json",
+    ]
+    return command, env
+
+
+def test_killed_and_concurrent_runs_on_postgresql(
+    pg_svc: Services, pg_schema: str, tmp_path: Path
+) -> None:
+    """kill -9 mid-run, then two processes resume the same file at once: every line once."""
+    source = write_csv(tmp_path / "orders.csv", lines(40))
+    command, env = _command(pg_svc, source, pg_schema)
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    deadline = time.monotonic() + 180
+    try:
+        while count(pg_svc, BatchRowRow) < 8:
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    killed_at = count(pg_svc, BatchRowRow)
+    assert 8 <= killed_at < 40
+    both = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=600) for p in both]
+    for p, (out, err) in zip(both, outputs, strict=True):
+        assert p.returncode == 0, err.decode()
+        assert "Traceback" not in err.decode()
+        summary = json.loads(out)
+        assert summary["lines"] == 40 and summary["ok"] == 40
+    with pg_svc.db.read() as s:
+        row_nos = list(s.execute(select(BatchRowRow.row_no)).scalars())
+    assert sorted(row_nos) == list(range(40))
+    assert count(pg_svc, RecordRow) == 40
+    assert pg_svc.audit_verify()["ok"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,19 @@ def test_sdn_import_and_activation(home: Path) -> None:
     assert "ofac_sdn" not in store.active_ids()
     store.set_active("ofac_sdn", snap.id)
     assert store.active_ids()["ofac_sdn"] == snap.id
+
+
+def test_an_interrupted_import_leaves_no_temporary_files(home: Path) -> None:
+    """A write killed between its temporary file and the rename leaves a '.NAME.json.*' file;
+    the next import removes it (issue 16, defect 9)."""
+    store = SnapshotStore(home)
+    first = store.import_file(FIXTURES / "csl_sample.json", as_of=dt.date(2025, 6, 25))
+    stale = store.dir / f".{first.id}.json.kill9"
+    stale.write_text("{partial")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = store.dir / f".{first.id}.json.inflight"
+    fresh.write_text("{partial")  # a write still in progress elsewhere is left alone
+    store.import_file(FIXTURES / "csl_sample.json", as_of=dt.date(2025, 6, 26))
+    assert not stale.exists() and fresh.exists()
+    assert store.load(first.id).id == first.id

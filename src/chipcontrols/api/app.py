@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from chipcontrols import __version__
 from chipcontrols.api import errors
+from chipcontrols.api.headers import SecurityHeaders
 from chipcontrols.api.limits import RequestLimits
 from chipcontrols.api.routes import build_router
 from chipcontrols.app_services import Services
@@ -28,6 +29,9 @@ def create_app(svc: Services, *, web: bool = True) -> FastAPI:
     )
     app.state.services = svc
     app.include_router(build_router(svc))
+    from chipcontrols.api.workspace_routes import build_router as workspace_router
+
+    app.include_router(workspace_router())
     html = None
     if web:
         from chipcontrols.web import mount
@@ -35,4 +39,5 @@ def create_app(svc: Services, *, web: bool = True) -> FastAPI:
         html = mount(app)
     errors.install(app, html=html)
     app.add_middleware(RequestLimits, max_bytes=svc.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the limits' too
     return app

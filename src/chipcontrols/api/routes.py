@@ -141,8 +141,24 @@ def build_router(svc: Services) -> APIRouter:
         kind: Annotated[str | None, Query(max_length=24)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0, le=ID_MAX)] = 0,
+        q: Annotated[str | None, Query(max_length=200, description="In summary or input")] = None,
+        party: Annotated[str | None, Query(max_length=200)] = None,
+        product: Annotated[str | None, Query(max_length=200)] = None,
+        destination: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+        verdict: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
+        user: Annotated[str | None, Query(max_length=120)] = None,
+        date_from: Annotated[str | None, Query(alias="from", pattern=DATE)] = None,
+        date_to: Annotated[str | None, Query(alias="to", pattern=DATE)] = None,
     ) -> dict[str, Any]:
-        return svc.records(kind=kind, limit=limit, offset=offset)
+        """Records, newest first, filtered by any of: text, party, product, destination,
+        verdict, kind, user, and the day made (from/to)."""
+        from chipcontrols.app_services.workspace import search_records
+
+        filters = {
+            "q": q, "party": party, "product": product, "destination": destination,
+            "verdict": verdict, "kind": kind, "user": user, "from": date_from, "to": date_to,
+        }  # fmt: skip
+        return search_records(svc, filters, limit=limit, offset=offset)
 
     @router.get("/records/{record_id}", operation_id="get_record", tags=["records"])
     def get_record(record_id: str, svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
@@ -159,8 +175,13 @@ def build_router(svc: Services) -> APIRouter:
         who: Principal = Viewer,
         as_of: AsOf = None,
         jurisdiction: Annotated[str | None, Query(max_length=8)] = None,
+        q: Annotated[str | None, Query(max_length=200, description="Entry or citation")] = None,
     ) -> dict[str, Any]:
-        return svc.rules(as_of, jurisdiction=jurisdiction)
+        from chipcontrols.app_services.workspace import filter_rules
+
+        data = filter_rules(svc.rules(as_of, jurisdiction=jurisdiction), q)
+        data["jurisdiction"] = jurisdiction
+        return data
 
     @router.get("/rules/diff", operation_id="diff_rules", tags=["law"])
     def rules_diff(

@@ -156,6 +156,7 @@ class Services:
         self.settings = settings or Settings()
         self.db = Database(self.settings.db_url)
         self.snapshots = DbSnapshotStore(self.settings.home, self._fetch_snapshot)
+        self._audit_checkpoint: tuple[int, str] | None = None
 
     # ------------------------------------------------------------------ set-up
 
@@ -249,6 +250,11 @@ class Services:
             self._store_snapshot(session, self.snapshots.load(sid))
         txn = payload.get("transaction")
         txn_id = repo.add_transaction(session, txn, actor).id if txn is not None else None
+        hits = None
+        if outcome.result.get("results") is not None or outcome.result.get("screening"):
+            hits = repo.hit_rows(outcome.result.get("screening") or outcome.result)
+        elif "screening" in outcome.result:
+            hits = []
         row = repo.add_record(
             session,
             kind=op.kind,
@@ -262,10 +268,8 @@ class Services:
             result=outcome.result,
             summary=outcome.summary,
             transaction_id=txn_id,
+            hits=hits,
         )
-        if outcome.result.get("results") is not None or outcome.result.get("screening"):
-            screening = outcome.result.get("screening") or outcome.result
-            repo.add_hits(session, row.id, screening)
         return repo.record_dict(row)
 
     def check_kind(self) -> str:
@@ -494,7 +498,25 @@ class Services:
                     loc="expect_head",
                 )
         with self.db.read() as session:
-            return audit.verify(session, expect_head=expect_head).to_dict()
+            report = audit.verify(session, expect_head=expect_head)
+        if report.ok and not expect_head:
+            self._audit_checkpoint = (report.head_seq, report.head_hash)
+        return report.to_dict()
+
+    def audit_verify_recent(self) -> dict[str, Any]:
+        """For pages shown often: the whole log is verified once per process, then only
+        the entries after the last verified one (and that entry itself, unchanged). A full
+        verification (`audit_verify`) also checks every stored row against the log."""
+        checkpoint = getattr(self, "_audit_checkpoint", None)
+        if checkpoint is None:
+            return self.audit_verify()
+        with self.db.read() as session:
+            report = audit.verify(session, since=checkpoint)
+        if report.ok:
+            self._audit_checkpoint = (report.head_seq, report.head_hash)
+        else:
+            self._audit_checkpoint = None
+        return report.to_dict()
 
     def audit_entries(
         self, *, limit: int = 100, before: int | None = None, subject: str | None = None

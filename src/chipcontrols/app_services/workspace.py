@@ -74,12 +74,15 @@ def search_records(
             )
         )
     for key in ("party", "product"):
-        if f[key]:
-            conditions.append(func.lower(RecordRow.input).like(_like(f[key]), escape="\\"))
+        value = f[key]
+        if value:
+            conditions.append(func.lower(RecordRow.input).like(_like(value), escape="\\"))
     if f["destination"]:
         code = f["destination"].upper()
         if not re.fullmatch(r"[A-Z]{2}", code):
-            raise InputError("a destination is an ISO 3166 alpha-2 code, e.g. CN", loc="destination")
+            raise InputError(
+                "a destination is an ISO 3166 alpha-2 code, e.g. CN", loc="destination"
+            )
         conditions.append(RecordRow.input.like(f'%"destination":"{code}"%'))
     if f["verdict"]:
         if not re.fullmatch(r"[a-z_]{2,40}", f["verdict"]):
@@ -148,7 +151,7 @@ def filter_rules(data: dict[str, Any], q: str | None) -> dict[str, Any]:
 
 
 def _product(p: Any) -> dict[str, Any]:
-    return {
+    doc = {
         "name": p.name,
         "maker": p.maker,
         "maker_country": p.maker_country,
@@ -159,6 +162,8 @@ def _product(p: Any) -> dict[str, Any]:
         "figures": [dict(f) for f in p.figures],
         "notes": p.notes,
     }
+    plain: dict[str, Any] = json.loads(json.dumps(doc, default=str))  # dates as text
+    return plain
 
 
 def catalog(
@@ -246,8 +251,7 @@ def dashboard(svc: Services, *, limit: int = 10) -> dict[str, Any]:
 
         undetermined = latest('%"verdict":"undetermined"%')
         blocked = [
-            r
-            for r in latest('%"verdict":"licence_required"%') + latest('%"verdict":"prohibited"%')
+            r for r in latest('%"verdict":"licence_required"%') + latest('%"verdict":"prohibited"%')
         ]
         blocked.sort(key=lambda r: r["created_at"], reverse=True)
         snaps = session.execute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -162,10 +163,16 @@ def _number(raw: Any, *, loc: str, low: float = 0, high: float | None = None) ->
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise InputError(f"expected a number, got {raw!r}", loc=loc)
-    if raw < low or (high is not None and raw > high):
+    try:
+        value = float(raw)
+    except OverflowError:
+        raise InputError("the number is too large; give a finite number", loc=loc) from None
+    if not math.isfinite(value):
+        raise InputError(f"expected a finite number, got {raw!r}", loc=loc)
+    if value < low or (high is not None and value > high):
         bound = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
-        raise InputError(f"{raw:g} is out of range; give a number {bound}", loc=loc)
-    return float(raw)
+        raise InputError(f"{value:g} is out of range; give a number {bound}", loc=loc)
+    return value
 
 
 def _unknown(raw: Mapping[str, Any], allowed: set[str], *, loc: str) -> None:

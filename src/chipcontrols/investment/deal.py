@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -253,7 +254,7 @@ def _bool(raw: Any, *, loc: str) -> bool | None:
 def _pct(raw: Any, *, loc: str) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise InputError(f"expected a percentage between 0 and 100, got {raw!r}", loc=loc)
-    if not 0 <= raw <= 100:
+    if (isinstance(raw, float) and math.isnan(raw)) or not 0 <= raw <= 100:
         raise InputError(f"percentage {raw} is outside 0-100", loc=loc)
     return float(raw)
 
@@ -263,7 +264,13 @@ def _number(raw: Any, *, loc: str, minimum: float = 0) -> float | None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < minimum:
         raise InputError(f"expected a number >= {minimum:g}, got {raw!r}", loc=loc)
-    return float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:
+        raise InputError("the number is too large; give a finite number", loc=loc) from None
+    if not math.isfinite(value):
+        raise InputError(f"expected a finite number >= {minimum:g}, got {raw!r}", loc=loc)
+    return value
 
 
 def _date(raw: Any, *, loc: str) -> dt.date | None:

@@ -180,7 +180,10 @@ def parse_quantity(raw: object, unit: str, *, loc: str) -> float:
     if isinstance(raw, bool):
         raise InputError(f"expected a number in {unit}, got a boolean", loc=loc)
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond float range
+            raise InputError("expected a finite number", loc=loc) from None
     elif isinstance(raw, str):
         match = _QUANTITY.match(raw)
         if not match:

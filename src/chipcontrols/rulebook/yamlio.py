@@ -142,7 +142,9 @@ def load_yaml_text(text: str, *, loc: str, error: type[ChipControlsError] = Inpu
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{loc}:{mark.line + 1}" if mark else loc
-        problem = exc.problem or str(exc)
+        problem = (exc.problem or str(exc))[:300]
+        if isinstance(exc, yaml.constructor.ConstructorError | yaml.composer.ComposerError):
+            raise error(f"bad YAML/JSON: {problem}", loc=where) from None
         raise error(f"malformed YAML/JSON: {problem}; fix the syntax", loc=where) from None
     except yaml.YAMLError as exc:
         raise error(f"malformed YAML/JSON: {str(exc)[:200]}", loc=loc) from None

@@ -63,7 +63,10 @@ def add_record(
     result: dict[str, Any],
     summary: str,
     transaction_id: str | None = None,
+    hits: list[HitRow] | None = None,
 ) -> RecordRow:
+    """Store a record and its log entry; `hits` (from `hit_rows`) are stored with it and
+    their hash logged, so the review queue reads only what the log covers."""
     row = RecordRow(
         id=new_id("rec"),
         kind=kind,
@@ -94,8 +97,12 @@ def add_record(
             "rulebook_version": rulebook_version,
             "list_snapshots": list_snapshots,
             "summary": row.summary,
+            **({"hits_sha256": audit.hits_hash(hits)} if hits is not None else {}),
         },
     ).seq
+    for hit in hits or []:
+        hit.record_id = row.id
+        session.add(hit)
     session.flush()
     return row
 
@@ -158,7 +165,17 @@ def add_transaction(session: Session, document: dict[str, Any], actor: str) -> T
 
 def add_hits(session: Session, record_id: str, result: dict[str, Any]) -> int:
     """Store the matching hits of a screening result (the review queue reads them)."""
-    count = 0
+    rows = hit_rows(result)
+    for hit in rows:
+        hit.record_id = record_id
+        session.add(hit)
+    session.flush()
+    return len(rows)
+
+
+def hit_rows(result: dict[str, Any]) -> list[HitRow]:
+    """The matching hits of a screening result as rows, not yet stored or tied to a record."""
+    out: list[HitRow] = []
     at = now()
     for party_result in result.get("results", []):
         party = party_result.get("party") or {"name": party_result.get("query")}
@@ -166,9 +183,8 @@ def add_hits(session: Session, record_id: str, result: dict[str, Any]) -> int:
         for hit in party_result.get("hits", []):
             if not hit.get("match"):
                 continue
-            session.add(
+            out.append(
                 HitRow(
-                    record_id=record_id,
                     party_key_sha256=key_hash(key),
                     party_key=key,
                     party_name=str(party.get("name")),
@@ -185,9 +201,7 @@ def add_hits(session: Session, record_id: str, result: dict[str, Any]) -> int:
                     created_at=at,
                 )
             )
-            count += 1
-    session.flush()
-    return count
+    return out
 
 
 def review_queue(session: Session, *, limit: int = 200) -> list[dict[str, Any]]:
@@ -380,10 +394,17 @@ class Principal:
         return {"user": self.name, "role": self.role, "key_id": self.key_id, "kind": self.kind}
 
 
+NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
+
+
 def check_name(name: str, *, loc: str = "name") -> str:
-    name = name.strip()
-    if not name or len(name) > 80 or not all(c.isalnum() or c in "._-@" for c in name):
-        raise InputError("a user name is 1 to 80 letters, digits, '.', '_', '-' or '@'", loc=loc)
+    """A user name: 1 to 80 ASCII letters, digits, '.', '_', '-' or '@'. Only ASCII, so that
+    no two names look alike (full-width letters, other scripts' digits, homoglyphs)."""
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > 80 or not set(name) <= NAME_CHARS:
+        raise InputError(
+            "a user name is 1 to 80 ASCII letters, digits, '.', '_', '-' or '@'", loc=loc
+        )
     return name
 
 
@@ -395,8 +416,11 @@ def check_role(role: str, *, loc: str = "role") -> str:
 
 def create_user(session: Session, name: str, role: str, *, actor: str) -> UserRow:
     name, role = check_name(name), check_role(role)
-    if session.execute(select(UserRow).where(UserRow.name == name)).scalar_one_or_none():
-        raise InputError(f"user {name!r} exists", loc="name", code="conflict")
+    taken = session.execute(
+        select(UserRow.name).where(func.lower(UserRow.name) == name.lower())
+    ).first()
+    if taken:  # names differing only in case are one name to a reader
+        raise InputError(f"user {taken[0]!r} exists", loc="name", code="conflict")
     row = UserRow(name=name, role=role, created_at=now(), disabled=False)
     session.add(row)
     session.flush()
@@ -405,7 +429,7 @@ def create_user(session: Session, name: str, role: str, *, actor: str) -> UserRo
         actor=actor,
         action="user.create",
         subject=f"user:{name}",
-        payload={"role": role},
+        payload={"role": role, "disabled": False},
     )
     return row
 

@@ -3,7 +3,9 @@ as HTML, or returns it as JSON for `?format=json` / `Accept: application/json`."
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
@@ -84,6 +86,30 @@ def page(
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 
+LOGIN_COOKIE = "chipcontrols_login"
+
+
+def check_login_origin(request: Request, supplied: str) -> None:
+    """Login CSRF: a sign-in posted from another site is refused. Browsers name the page
+    that posted (Origin, Sec-Fetch-Site); a browser's sign-in must also carry the token
+    the login page set in a same-site cookie. A client that is not a browser (no Origin)
+    signs in with its key alone, as it would call the API."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise ForbiddenError("sign in from this site's login page", loc="csrf")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return
+    host = request.headers.get("host", "")
+    if origin == "null" or urlparse(origin).netloc != host:
+        raise ForbiddenError("sign in from this site's login page", loc="csrf")
+    cookie = request.cookies.get(LOGIN_COOKIE) or ""
+    if not cookie or not hmac.compare_digest(cookie, supplied or ""):
+        raise ForbiddenError(
+            "the sign-in form is stale or came from another site; reload the page", loc="csrf"
+        )
+
+
 def _safe_next(raw: str | None) -> str:
     if not raw:
         return "/"
@@ -142,16 +168,29 @@ def build_router() -> APIRouter:
 
     @router.get("/login")
     def login_page(request: Request) -> Response:
-        return page(
+        token = secrets.token_urlsafe(24)
+        response = page(
             request,
             "login.html",
             {"next": _safe_next(request.query_params.get("next"))},
             None,
+            login_token=token,
         )
+        response.set_cookie(
+            LOGIN_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            max_age=3600,
+            path="/login",
+            secure=request.url.scheme == "https",
+        )
+        return response
 
     @router.post("/login")
     async def login(request: Request) -> Response:
         form = await _form(request)
+        check_login_origin(request, _str(form, "login_token"))
         svc: Services = services(request)
         key = _str(form, "api_key").strip()
         nxt = _safe_next(_str(form, "next"))
@@ -166,12 +205,14 @@ def build_router() -> APIRouter:
                 {"next": nxt, "error": exc.message},
                 None,
                 status=exc.http_status,
+                login_token=request.cookies.get(LOGIN_COOKIE, ""),
             )
         response: Response
         if wants_json(request):
             response = JSONResponse(principal.to_dict())
         else:
             response = RedirectResponse(nxt, status_code=303)
+        response.delete_cookie(LOGIN_COOKIE, path="/login")
         response.set_cookie(
             SESSION_COOKIE,
             token,
@@ -372,8 +413,9 @@ def build_router() -> APIRouter:
         svc = services(request)
         before_raw = request.query_params.get("before")
         before = parse_int(before_raw, loc="before", default=0, low=1) if before_raw else None
+        full = request.query_params.get("verify") == "full"
         data = {
-            "verification": svc.audit_verify(),
+            "verification": svc.audit_verify() if full else svc.audit_verify_recent(),
             **svc.audit_entries(limit=100, before=before),
         }
         return page(request, "audit.html", data, who)

@@ -23,7 +23,7 @@ VERDICTS = {
     "licence_required": "Licence required",
     "no_licence_required": "No licence required",
     "not_subject": "Not subject to these controls",
-    "undetermined": "Cannot tell yet: facts are missing",
+    "undetermined": "Not yet determined (facts missing)",
     "prohibited": "Prohibited",
     "not_screened": "Not screened",
     "mandatory_notification": "Notification mandatory",
@@ -185,15 +185,15 @@ def countries() -> list[tuple[str, str]]:
 
 
 def country_name(code: Any) -> str:
-    code = str(code or "").upper()
-    if not code:
+    text: str = str(code or "").upper()
+    if not text:
         return ""
-    if code in EXTRA_JURISDICTIONS:
-        return EXTRA_JURISDICTIONS[code]
-    found = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    if text in EXTRA_JURISDICTIONS:
+        return EXTRA_JURISDICTIONS[text]
+    found = pycountry.countries.get(alpha_2=text) if len(text) == 2 else None
     if found is None:
-        return code
-    return getattr(found, "common_name", None) or found.name
+        return text
+    return str(getattr(found, "common_name", None) or found.name)
 
 
 def jurisdiction(code: Any) -> str:
@@ -249,6 +249,7 @@ def _first_sentence(text: str) -> str:
     head = re.sub(r"""['"‘’“”]""", "", head)
     head = re.sub(r"^(The item is|The item has|The IC is|The scanner is|The item)\s+", "", head)
     head = re.sub(r"^The\s+", "", head)
+    head = re.sub(r",?\s+in (nm|mm|degrees C|percent|gigabytes per second|Hz)\b.*$", "", head)
     if len(head) > 70:
         head = head[:67].rsplit(" ", 1)[0].rstrip(",") + "…"
     return head[:1].lower() + head[1:] if head[1:2].islower() else head
@@ -287,7 +288,9 @@ def question(q: Mapping[str, Any], item_kind: str | None = None) -> dict[str, An
     noun = ITEM_NOUN.get(str(item_kind or ""), "item")
     rulebook = load_rulebook()
     own_words = bool(text) and not _ITEM_Q.match(text) and text.rstrip().endswith("?") is False
-    own_words = own_words or bool(re.match(r"^(Which|Is|Does|Do|Has|Are|Was|How|Who|Where)\b", text))
+    own_words = own_words or bool(
+        re.match(r"^(Which|Is|Does|Do|Has|Are|Was|How|Who|Where)\b", text)
+    )
     is_param = (
         name in rulebook.parameters
         and ".item." in str(q.get("field") or q.get("id") or "")
@@ -313,7 +316,7 @@ def question(q: Mapping[str, Any], item_kind: str | None = None) -> dict[str, An
                 f"What is the {noun}'s dense throughput (e.g. FP16 TFLOPS without sparsity), "
                 "or its total processing performance (TPP)?"
             )
-            hint = "TPP = 2 × MacTOPS × bit length; give the TPP, or the dense throughput below."
+            hint = "Give the TPP, or the datasheet's dense throughput and its bit length."
         help_text = words["description"] or _ITEM_Q.sub("", text)
         return {"id": qid, "title": title, "help": help_text, "unit": shown_unit, "hint": hint}
     title = _ITEM_Q.sub(lambda m: f"What is the {noun}'s {_words(m.group(1))}? ", text)

@@ -32,7 +32,7 @@ target:
   country: DE
   activities: [front_end_fabrication]
   products: [analog]
-shares_after_pct: 30
+stake: {shares_before_pct: 0, shares_after_pct: 30}
 """
 
 
@@ -54,7 +54,9 @@ def _item_from_form(form: dict[str, Any], pages: Any) -> dict[str, Any]:
         return {"product": product}
     kind = text(pages._str(form, "kind"), loc="kind", limit=60)
     if not kind:
-        raise InputError("choose a catalog product, or a kind of item and its figures", loc="product")
+        raise InputError(
+            "choose a catalog product, or a kind of item and its figures", loc="product"
+        )
     item: dict[str, Any] = {"kind": kind}
     name = text(pages._str(form, "item_name"), loc="item_name", limit=200)
     if name:
@@ -124,7 +126,9 @@ def build_router() -> APIRouter:
         check_csrf(request, pages._str(form, "csrf"))
         svc = services(request)
         try:
-            item = form["item"] if isinstance(form.get("item"), dict) else _item_from_form(form, pages)
+            item = (
+                form["item"] if isinstance(form.get("item"), dict) else _item_from_form(form, pages)
+            )
             record = svc.run(
                 "classification",
                 {"item": item},
@@ -177,7 +181,10 @@ def build_router() -> APIRouter:
         except ChipControlsError as exc:
             if pages.wants_json(request):
                 raise
-            data = {"error": exc.to_dict(), "values": {k: v for k, v in form.items() if k != "csrf"}}
+            data = {
+                "error": exc.to_dict(),
+                "values": {k: v for k, v in form.items() if k != "csrf"},
+            }
             return pages.page(request, "screen.html", data, who, status=exc.http_status)
         return pages._after_record(request, record)
 
@@ -211,10 +218,15 @@ def build_router() -> APIRouter:
                 except yaml.YAMLError as exc:
                     raise InputError(f"the deal is not valid YAML: {exc}", loc="deal") from None
                 if not isinstance(deal, dict):
-                    raise InputError("the deal is a mapping (name:, acquirer:, target:)", loc="deal")
+                    raise InputError(
+                        "the deal is a mapping (name:, acquirer:, target:)", loc="deal"
+                    )
                 deal = json.loads(json.dumps(deal, default=str))  # dates as YYYY-MM-DD
             record = svc.run(
-                "assessment", {"deal": deal}, as_of=pages._str(form, "as_of") or None, actor=who.actor
+                "assessment",
+                {"deal": deal},
+                as_of=pages._str(form, "as_of") or None,
+                actor=who.actor,
             )
         except ChipControlsError as exc:
             if pages.wants_json(request):

@@ -25,6 +25,7 @@ import gzip
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -312,6 +313,21 @@ class SnapshotStore:
 
     # -- writing
 
+    def clean_partial_writes(self, older_than_s: float = 300) -> tuple[str, ...]:
+        """Remove the temporary files an interrupted import left behind (a write is atomic:
+        a temporary file renamed into place, so a leftover one holds nothing anyone reads)."""
+        removed: tuple[str, ...] = ()
+        now = time.time()
+        for folder in (self.dir, self.home):
+            if not folder.is_dir():
+                continue
+            for tmp in folder.glob(".*.json.*"):
+                with contextlib.suppress(OSError):
+                    if now - tmp.stat().st_mtime >= older_than_s:
+                        tmp.unlink()
+                        removed += (tmp.name,)
+        return removed
+
     def import_file(
         self,
         path: Path,
@@ -321,6 +337,7 @@ class SnapshotStore:
         as_of: dt.date | None = None,
         activate: bool = True,
     ) -> Snapshot:
+        self.clean_partial_writes()
         result = read_list(path, fmt)
         name = dataset or result.dataset
         if not name.replace("_", "").replace("-", "").isalnum():

@@ -6,3 +6,11 @@ document.addEventListener("htmx:responseError", function (event) {
     flash.scrollIntoView({ block: "nearest" });
   }
 });
+
+// The print button of the printable record (no inline handlers: the CSP allows none).
+document.addEventListener("click", function (event) {
+  var target = event.target;
+  if (target && target.closest && target.closest("[data-print]")) {
+    window.print();
+  }
+});
