@@ -37,7 +37,7 @@ from chipcontrols.determination.facts import (
     possible as _possible,
 )
 from chipcontrols.determination.parties import ListedParty, OwnedParty
-from chipcontrols.determination.questions import about_product, question_for
+from chipcontrols.determination.questions import about_product, question_for, review_question
 from chipcontrols.determination.record import (
     POLICY_SEVERITY,
     SEVERITY,
@@ -49,17 +49,15 @@ from chipcontrols.determination.record import (
     unique_questions,
 )
 from chipcontrols.determination.transaction import Line, Transaction
-from chipcontrols.rulebook.conditions import AllOf, AnyOf, Compare, Node, Not
+from chipcontrols.rulebook.conditions import Compare
 from chipcontrols.rulebook.evaluate import Facts, Status, status_of
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
 SCOPE_NOTE = (
-    "The rulebook encodes the EAR provisions on advanced computing and semiconductor "
-    "manufacturing items (CCL 3A090/4A090/.z, 3B001, 3B090, 3B903, 3B993, 3B994, 742.6(a)(6), "
-    "734.4, 734.9, 744.6, 744.11, 744.21, 744.23, 740.8). Other CCL entries and their Country "
-    "Chart reasons (NS, MT, NP, CB, AT) are not encoded: an item also listed elsewhere needs "
-    "that classification checked by hand."
+    "The verdict rests on the EAR provisions the rulebook encodes: its `coverage` names the "
+    "steps and the ECCNs whose licence requirements are encoded on the date (chipcontrols rules "
+    "coverage lists every provision); an item in another ECCN is answered undetermined."
 )
 _PART_744_STEPS = ("end_use", "end_user", "us_person")
 # The steps whose rules are shipment rules in law/ (effect.step), in the order of part 732.
@@ -136,17 +134,10 @@ def _reads(view: RulebookView, entry_id: str, version: Version) -> frozenset[str
     key = ("ear.reads", entry_id, version.effective)
     found: frozenset[str] | None = view.memo.get(key)
     if found is None:
-        names: set[str] = set()
-        stack: list[Node] = [version.condition] if version.condition is not None else []
-        while stack:
-            node = stack.pop()
-            if isinstance(node, Compare):
-                names.add(node.param)
-            elif isinstance(node, AllOf | AnyOf):
-                stack.extend(node.items)
-            elif isinstance(node, Not):
-                stack.append(node.item)
-        found = view.memo[key] = frozenset(names)
+        condition = version.condition
+        found = view.memo[key] = frozenset(
+            n.param for n in (condition.walk() if condition else ()) if isinstance(n, Compare)
+        )
     return found
 
 
@@ -279,17 +270,7 @@ class EarProcedure:
         if not missing:
             # Undetermined without a missing fact: a test the rulebook does not formalise.
             entry = self.rulebook.entries[rule_id]
-            version = entry.version_at(self.view.as_of)
-            detail = version.not_formalised if version and version.not_formalised else None
-            return [
-                Question(
-                    f"review:{rule_id}",
-                    f"{entry.entry} ({entry.title}) turns on a test the rulebook does not "
-                    "encode" + (f": {detail}" if detail else "") + ". Does it apply?",
-                    "items[]",
-                    rule_id,
-                )
-            ]
+            return [review_question(entry, entry.version_at(self.view.as_of))]
         product = self._line.item.product if self._line is not None else None
         return [
             about_product(question_for(p, self.rulebook, rule_id=rule_id), product, p)

@@ -11,7 +11,7 @@ from chipcontrols.classification.service import Classification
 from chipcontrols.determination.coverage import date_question, national_coverage
 from chipcontrols.determination.ear import LineResult, combine
 from chipcontrols.determination.eu_sanctions import SanctionsFinding, eu_sanctions
-from chipcontrols.determination.questions import about_product, question_for
+from chipcontrols.determination.questions import about_product, question_for, review_question
 from chipcontrols.determination.record import (
     POLICY_SEVERITY,
     SEVERITY,
@@ -380,17 +380,7 @@ def _apply_shipment_rules(
             for param in explanation.all_missing():
                 result.questions.append(question_for(param, rulebook, rule_id=in_force.entry.id))
             if not explanation.all_missing():
-                result.questions.append(
-                    Question(
-                        f"review:{in_force.entry.id}",
-                        f"{in_force.entry.entry} ({in_force.entry.title}) turns on a test the "
-                        "rulebook does not encode"
-                        + (f": {version.not_formalised}" if version.not_formalised else "")
-                        + ". Does it apply?",
-                        "items[]",
-                        in_force.entry.id,
-                    )
-                )
+                result.questions.append(review_question(in_force.entry, version))
             if result.verdict in ("no_licence_required", "not_subject"):
                 result.verdict = "undetermined"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chipcontrols.catalog.statements import unpublished_note
 from chipcontrols.determination.record import Question
 from chipcontrols.rulebook.rulebook import Rulebook
+from chipcontrols.rulebook.schema import Entry, Version
 
 _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
     "end_user_hq_groups": (
@@ -136,3 +137,16 @@ def about_product(question: Question, product: str | None, param: str) -> Questi
     if note:
         question.text = f"{question.text} {note}"
     return question
+
+
+def review_question(entry: Entry, version: Version | None) -> Question:
+    """The question for a rule left undetermined by a test the rulebook does not formalise."""
+    detail = version.not_formalised if version is not None else None
+    return Question(
+        f"review:{entry.id}",
+        f"{entry.entry} ({entry.title}) turns on a test the rulebook does not encode"
+        + (f": {detail}" if detail else "")
+        + ". Does it apply?",
+        "items[]",
+        entry.id,
+    )
