@@ -15,8 +15,9 @@ from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, e
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
-# Country Chart columns read as 'chart:NS1'-style tags (lists us.ear.country_chart_columns.*).
-CHART_COLUMNS = ("ns1", "ns2", "mt1", "rs1", "np1")
+# Country Chart columns read as 'chart:NS1'-style tags (lists us.ear.country_chart_columns.*;
+# NS 2 is the dated list us.ear.country_chart.ns2).
+CHART_COLUMNS = ("ns1", "mt1", "rs1", "np1")
 GROUP_LISTS = ("A:1", "A:5", "A:6", "B", "D:1", "D:3", "D:4", "D:5", "E:1", "E:2")
 
 
