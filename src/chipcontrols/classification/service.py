@@ -100,7 +100,7 @@ class EntryEvaluator:
     def __init__(self, view: RulebookView) -> None:
         self.view = view
         self._memo: dict[tuple[int, str], tuple[Status, Explanation] | None] = {}
-        self._status_memo: dict[tuple[int, str], Status | None] = {}
+        self._status_by_facts: dict[int, dict[str, Status | None]] = {}
         self._keep: list[Facts] = []  # keep facts alive so id() keys stay unique
 
     def resolve(
@@ -150,26 +150,37 @@ class EntryEvaluator:
 
     def status(self, entry_id: str, facts: Facts, kind: str | None = None) -> Status | None:
         """Like `resolve`, without explanations (memoised separately)."""
-        key = (id(facts), entry_id)
-        known = self._status_memo.get(key, _UNSET)
+        memo = self._status_by_facts.get(id(facts))
+        if memo is None:
+            memo = self._status_by_facts[id(facts)] = {}
+            self._keep.append(facts)
+        known = memo.get(entry_id, _UNSET)
         if known is not _UNSET:
             return known  # type: ignore[return-value]
-        self._keep.append(facts)
-        result: Status | None
-        ids = self.view.expand(entry_id) if entry_id.endswith(".*") else [entry_id]
         item_kind = kind or facts.values.get("__kind__")
-        statuses: list[Status] = []
-        for one in ids:
-            in_force = self.view.get(one)
+        if not entry_id.endswith(".*"):
+            in_force = self.view.get(entry_id)
             if in_force is None:
+                result: Status | None = None
+            elif item_kind is not None and item_kind not in in_force.entry.applies_to:
+                result = Status.NOT_MET
+            else:
+                assert in_force.version.condition is not None
+                result = status_of(in_force.version.condition, facts, self.status)
+            memo[entry_id] = result
+            return result
+        statuses: list[Status] = []
+        for one in self.view.expand(entry_id):
+            found = self.view.get(one)
+            if found is None:
                 continue
-            if item_kind is not None and item_kind not in in_force.entry.applies_to:
+            if item_kind is not None and item_kind not in found.entry.applies_to:
                 statuses.append(Status.NOT_MET)
                 continue
-            assert in_force.version.condition is not None
-            statuses.append(status_of(in_force.version.condition, facts, self.status))
+            assert found.version.condition is not None
+            statuses.append(status_of(found.version.condition, facts, self.status))
         result = any_of(statuses) if statuses else None
-        self._status_memo[key] = result
+        memo[entry_id] = result
         return result
 
     def run(self, in_force: InForce, facts: Facts) -> EntryResult:

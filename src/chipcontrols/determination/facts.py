@@ -11,7 +11,15 @@ from typing import Any
 from chipcontrols.classification.service import EntryEvaluator, facts_with_kind
 from chipcontrols.determination.transaction import Line, Party, Transaction
 from chipcontrols.rulebook.conditions import AllOf, AnyOf, Node, Ref
-from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, any_of, evaluate, status_of
+from chipcontrols.rulebook.evaluate import (
+    Explanation,
+    Facts,
+    Status,
+    any_of,
+    evaluate,
+    may_be_met,
+    status_of,
+)
 from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import Version
 
@@ -107,6 +115,7 @@ def possible_entry(view: RulebookView, entry_id: str, version: Version, kind: st
 
 
 _UNSET = object()
+_SHIPMENT, _OTHER_KIND, _ITEM = "shipment", "other_kind", "item"
 
 
 class ShipmentEvaluator:
@@ -134,6 +143,14 @@ class ShipmentEvaluator:
     def applied(self, in_force: InForce) -> tuple[Version | None, str | None]:
         if in_force.version.not_enforced_from is None:
             return in_force.version, None  # the common case: nothing to fall back from
+        key = ("shipment.applied", in_force.entry.id)
+        found: tuple[Version | None, str | None] | None = self.view.memo.get(key)
+        if found is None:
+            found = self.view.memo[key] = self._fall_back(in_force)
+        return found
+
+    def _fall_back(self, in_force: InForce) -> tuple[Version | None, str | None]:
+        """The version applied on the view's date when the one in force is not enforced."""
         version: Version | None = in_force.version
         reason = None
         versions = list(in_force.entry.versions)
@@ -155,18 +172,12 @@ class ShipmentEvaluator:
         if known is not _UNSET:
             return known  # type: ignore[return-value]
         statuses: list[Status] = []
-        kind = self.item_facts.values.get("__kind__")
-        for one, in_force, role in self._plan(entry_id, kind):
-            if role == "shipment":
-                version, _ = self.applied(in_force)
-                if version is None or version.condition is None:
-                    continue
-                if kind is not None and not possible_entry(self.view, one, version, kind):
-                    statuses.append(Status.NOT_MET)  # names only items of other kinds
-                    continue
-                statuses.append(status_of(version.condition, self.shipment, self.status))
-            elif role == "other_kind":
-                statuses.append(Status.NOT_MET)  # an entry for another kind of item
+        for one, role, condition in self._steps(entry_id):
+            if role is _SHIPMENT:
+                assert condition is not None
+                statuses.append(status_of(condition, self.shipment, self.status))
+            elif role is _OTHER_KIND:
+                statuses.append(Status.NOT_MET)
             else:
                 found = self.items.status(one, self.item_facts)
                 if found is not None:
@@ -174,6 +185,32 @@ class ShipmentEvaluator:
         result = any_of(statuses) if statuses else None
         self._status[entry_id] = result
         return result
+
+    def _steps(self, entry_id: str) -> list[tuple[str, str, Node | None]]:
+        """How to answer a reference for this kind of item: each entry it names with the
+        condition to evaluate (shipment rules, in the version applied), 'not met' (an entry
+        for other kinds of item, or a rule naming only such entries) or the item's own
+        classification. Cached on the view per entry and kind."""
+        kind = self.item_facts.values.get("__kind__")
+        key = ("shipment.steps", entry_id, kind)
+        steps: list[tuple[str, str, Node | None]] | None = self.view.memo.get(key)
+        if steps is None:
+            steps = []
+            for one, in_force, role in self._plan(entry_id, kind):
+                if role == "shipment":
+                    version, _ = self.applied(in_force)
+                    if version is None or version.condition is None:
+                        continue
+                    if kind is not None and not possible_entry(self.view, one, version, kind):
+                        steps.append((one, _OTHER_KIND, None))  # names only other kinds
+                    else:
+                        steps.append((one, _SHIPMENT, version.condition))
+                elif role == "other_kind":
+                    steps.append((one, _OTHER_KIND, None))  # an entry for another kind
+                else:
+                    steps.append((one, _ITEM, None))
+            self.view.memo[key] = steps
+        return steps
 
     def _plan(self, entry_id: str, kind: str | None) -> list[tuple[str, InForce, str]]:
         """The entries a reference names, each with how to answer it (cached on the view)."""
@@ -384,17 +421,37 @@ def item_facts_of(line: Line) -> Facts:
     return facts_with_kind(line.item)
 
 
+def _ccl_candidates(view: RulebookView, kind: str, facts: Facts) -> list[InForce]:
+    """The US entries for the kind that the item's given facts may meet (an entry whose every
+    way of being met reads a fact the item lacks is not met). Cached on the view per kind and
+    set of given facts."""
+    known = frozenset(k for k, v in facts.values.items() if v is not None)
+    key = ("ccl.candidates", kind, known)
+    found: list[InForce] | None = view.memo.get(key)
+    if found is None:
+        found = [
+            f
+            for f in view.for_kind(kind)
+            if f.entry.jurisdiction == "US"
+            and (f.version.condition is None or may_be_met(f.version.condition, known))
+        ]
+        view.memo[key] = found
+    return found
+
+
 def _item_ccl_facts(
     view: RulebookView, evaluator: EntryEvaluator, facts: Facts, values: dict[str, Any], line: Line
 ) -> None:
     """item_on_ccl, item_category3_bcde and item_eccn_bases from the item's US classification."""
     met: list[str] = []
-    for in_force in view.for_kind(line.item.kind):
-        if in_force.entry.jurisdiction != "US":
-            continue
+    met_bases: set[str] = set()
+    for in_force in _ccl_candidates(view, line.item.kind, facts):
+        if in_force.entry.entry[:5] in met_bases:
+            continue  # only whether some entry of each ECCN is met matters here
         found = evaluator.status(in_force.entry.id, facts)
         if found is Status.MET:
             met.append(in_force.entry.entry)
+            met_bases.add(in_force.entry.entry[:5])
     # The rulebook encodes part of the CCL: without the exporter's own statement of the other
     # ECCNs ('described_in', [] for none) an item met by no encoded entry is not assumed EAR99.
     stated = line.item.values.get("described_in")

@@ -346,3 +346,58 @@ def _compile(node: Node) -> _Compiled:
     if isinstance(node, NotFormalised):
         return lambda facts, resolve: _UNDET
     raise TypeError(node)
+
+
+_NEVER = "\x00never"  # a fact no item holds: a not-formalised test is never met
+_NEEDS = "_needed_facts"
+_MAX_WAYS = 32
+
+
+def needed_facts(node: Node) -> tuple[frozenset[str], ...]:
+    """The ways the condition can be met, each as the facts it cannot do without.
+
+    A missing fact makes its comparison undetermined (Kleene logic), so the condition can be
+    met only if every fact of one of these sets is known. Facts under a `not` or behind a
+    reference are not counted (a missing fact there may still let the whole be met). Past
+    `_MAX_WAYS` ways the sets are merged into what all of them share. Cached on the
+    (immutable) node."""
+    found: tuple[frozenset[str], ...] | None = node.__dict__.get(_NEEDS)
+    if found is None:
+        found = _needed(node)
+        object.__setattr__(node, _NEEDS, found)
+    return found
+
+
+def may_be_met(node: Node, known: set[str] | frozenset[str]) -> bool:
+    """False when the condition cannot be met with only the `known` facts given."""
+    return any(way <= known for way in needed_facts(node))
+
+
+def _needed(node: Node) -> tuple[frozenset[str], ...]:
+    if isinstance(node, Compare):
+        return (frozenset({node.param}),)
+    if isinstance(node, AllOf):
+        ways: list[frozenset[str]] = [frozenset()]
+        for child in node.items:
+            ways = [w | c for w in ways for c in needed_facts(child)]
+            if len(ways) > _MAX_WAYS:
+                ways = [frozenset.intersection(*ways)]
+        return _minimal(ways)
+    if isinstance(node, AnyOf):
+        ways = [w for child in node.items for w in needed_facts(child)]
+        if len(ways) > _MAX_WAYS:
+            ways = [frozenset.intersection(*ways)]
+        return _minimal(ways)
+    if isinstance(node, NotFormalised):
+        return (frozenset({_NEVER}),)
+    return (frozenset(),)  # not, ref, contains: nothing certain
+
+
+def _minimal(ways: list[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """Drop a way that needs more than another (its superset adds nothing)."""
+    unique = sorted(set(ways), key=len)
+    kept: list[frozenset[str]] = []
+    for way in unique:
+        if not any(k <= way for k in kept):
+            kept.append(way)
+    return tuple(kept) or (frozenset(),)

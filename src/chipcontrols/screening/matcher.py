@@ -53,6 +53,7 @@ _COUNTRY_MISMATCH = -0.08
 _ADDRESS_MAX = 0.05
 _ACRONYM_RE = re.compile(r"\(([A-Z][A-Z0-9&-]{1,9})\)")
 _COMMON_SHARE = 0.03  # words in more than 3% of names do not select candidates alone
+_HAS_DIGIT = re.compile(r"\d").search
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,7 +393,7 @@ class Matcher:
             tuple(self.weight(t) for t in tokens),
             key,
             key.replace(" ", ""),
-            frozenset(t for t in tokens if any(c.isdigit() for c in t)),
+            frozenset(t for t in tokens if _HAS_DIGIT(t)),
         )
 
     def score_name(self, query: NormName, qtokens: tuple[str, ...], name_index: int) -> _Scored:

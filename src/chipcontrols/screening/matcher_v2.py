@@ -325,6 +325,7 @@ class MatcherV2(Matcher):
         self.n_weights = [tuple(self.weight(t) for t in n.norm.tokens) for n in self.names]
         self.n_generic = [tuple(is_generic(t) for t in n.norm.tokens) for n in self.names]
         self.n_total = [sum(w) for w in self.n_weights]
+        self._min_total = min(self.n_total, default=0.0)
         self.n_key = [n.norm.key for n in self.names]
         self.n_compact = [n.norm.compact for n in self.names]
         self.n_core = [
@@ -352,18 +353,32 @@ class MatcherV2(Matcher):
     def candidates(self, q: _QueryForm, limit: int = MAX_CANDIDATES) -> list[int]:
         scores: dict[int, float] = defaultdict(float)
         tokens = q.tokens
+        weights = q.weights
         informative = [i for i, t in enumerate(tokens) if t not in self._common]
         use = informative or list(range(len(tokens)))
-        selected: set[int] = set()
-        seen_tokens: set[str] = set()
+        # Heaviest words first. A name that none of the heavier words selected can reach the
+        # blocking bound only if the words left weigh enough; once they cannot, the lighter
+        # words only add to names already selected (the result is the same, with fewer look-ups).
+        first: dict[str, int] = {}
         for i in use:
-            t = tokens[i]
-            if t in seen_tokens:
-                continue
-            seen_tokens.add(t)
-            for ni in self._token_hits(t):
-                scores[ni] += q.weights[i]
-                selected.add(ni)
+            first.setdefault(tokens[i], i)
+        order = sorted(first.values(), key=lambda i: -weights[i])
+        wq = sum(weights)
+        need = 0.5 * _MIN_BOUND * 0.7 * (wq + self._min_total)
+        left = sum(weights[i] for i in order)
+        selected: set[int] = set()
+        for i in order:
+            w = weights[i]
+            if left >= need:
+                for ni in self._token_hits(tokens[i]):
+                    scores[ni] += w
+                    selected.add(ni)
+            else:
+                for ni in self._token_hits(tokens[i]):
+                    if ni in selected:
+                        scores[ni] += w
+            left -= w
+        seen_tokens = set(first)
         if not scores:
             return []
         for i, t in enumerate(tokens):  # common words add to names already selected
@@ -373,7 +388,6 @@ class MatcherV2(Matcher):
             for ni in self.postings.get("w:" + t, ()):
                 if ni in selected:
                     scores[ni] += q.weights[i]
-        wq = sum(q.weights)
         totals = self.n_total
         bound = [(2 * s / (wq + totals[ni]), ni) for ni, s in scores.items()]
         bound = [b for b in bound if b[0] >= _MIN_BOUND * 0.7]

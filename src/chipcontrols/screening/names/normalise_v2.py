@@ -214,7 +214,7 @@ def _kakasi(text: str, key: str = "hepburn") -> str:
 
 
 def _finish(text: str, raw: str, steps: tuple[str, ...]) -> NormName:
-    if any(ord(c) > 127 for c in text) and not re.search("[\u3400-\u9fff]", text):
+    if not text.isascii() and not re.search("[\u3400-\u9fff]", text):
         text = unicodedata.normalize("NFKC", text)
     base = normalise(text)
     tokens = list(base.tokens)
