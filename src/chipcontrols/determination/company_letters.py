@@ -356,26 +356,12 @@ def _flag(item: Item, name: str) -> bool | None:
     return None
 
 
-def informed_facts(
-    rulebook: Rulebook,
-    view: RulebookView,
-    txn: Transaction,
-    line: Line,
-    *,
-    catalog: Catalog | None = None,
-    patterns: Sequence[str] = (),
-) -> Facts:
-    """The facts of an `informed_shipment`: one line seen with its exporter and route."""
-    raw_item = line.raw.get("item") if isinstance(line.raw, Mapping) else None
-    designations, makers = _item_names(line.item, raw_item, catalog)
-    item_tokens = name_tokens(designations)
+def informed_txn_facts(rulebook: Rulebook, view: RulebookView, txn: Transaction) -> dict[str, Any]:
+    """The facts of an `informed_shipment` that every line of the transaction shares."""
     values: dict[str, Any] = {
-        "item_designations": item_tokens,
-        "item_makers": name_tokens(makers),
         "informed_destination_groups": frozenset(
             country_groups(rulebook, txn.destination, view.as_of)
         ),
-        "prc_3a090_ic": bool(_flag(line.item, "prc_3a090_ic")),
     }
     exporters = txn.parties_in("exporter")
     if exporters:
@@ -385,6 +371,28 @@ def informed_facts(
     hq, _ = hq_groups(rulebook, txn.parties, view.as_of)
     if hq is not None:
         values["informed_party_hq_groups"] = frozenset(hq)
+    return values
+
+
+def informed_facts(
+    rulebook: Rulebook,
+    view: RulebookView,
+    txn: Transaction,
+    line: Line,
+    *,
+    catalog: Catalog | None = None,
+    patterns: Sequence[str] = (),
+    shared: Mapping[str, Any] | None = None,
+) -> Facts:
+    """The facts of an `informed_shipment`: one line seen with its exporter and route
+    (`shared`: the transaction's part, from `informed_txn_facts`)."""
+    raw_item = line.raw.get("item") if isinstance(line.raw, Mapping) else None
+    designations, makers = _item_names(line.item, raw_item, catalog)
+    item_tokens = name_tokens(designations)
+    values = dict(shared if shared is not None else informed_txn_facts(rulebook, view, txn))
+    values["item_designations"] = item_tokens
+    values["item_makers"] = name_tokens(makers)
+    values["prc_3a090_ic"] = bool(_flag(line.item, "prc_3a090_ic"))
     known = _flag(line.item, "gp10_violation_known")
     if known is not None:
         values["gp10_violation_known"] = known

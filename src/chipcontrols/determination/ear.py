@@ -16,6 +16,7 @@ from chipcontrols.determination.company_letters import (
     UserLetter,
     gp10_flags,
     informed_facts,
+    informed_txn_facts,
     letter_requirements,
 )
 from chipcontrols.determination.coverage import (
@@ -176,6 +177,7 @@ class EarProcedure:
         self._base_key: frozenset[tuple[str, Any]] = frozenset()
         self._applicable_cache: dict[tuple[str, str], list[InForce]] = {}
         self.coverage = us_coverage(rulebook, view.as_of)
+        self._informed_shared: dict[str, Any] | None = None
 
     def _txn_base(self, footnotes: set[str] | None) -> dict[str, Any]:
         if self._base is None:
@@ -291,7 +293,11 @@ class EarProcedure:
         result.trace.append(subject_trace)
         # GP10 guidance presumes the flagged ICs subject to the EAR (as foreign direct products):
         # it is read whatever the subject step found.
-        informed = informed_facts(self.rulebook, self.view, self.txn, line)
+        if self._informed_shared is None:
+            self._informed_shared = informed_txn_facts(self.rulebook, self.view, self.txn)
+        informed = informed_facts(
+            self.rulebook, self.view, self.txn, line, shared=self._informed_shared
+        )
         self._informed = informed
         gp10 = gp10_flags(self.rulebook, self.view, self.txn, line, facts=informed)
         if gp10.trace is not None:

@@ -43,8 +43,9 @@ REGIMES = {
         "Regulation (EU) 2021/821, Art. 3(1) (Regulation (EC) No 428/2009, Art. 3(1), "
         "before 9 Sept. 2021)",
         "An authorisation shall be required for the export of dual-use items listed in Annex I.",
-        "EU verdicts cover the Annex I Category 3B entries encoded in the rulebook; catch-all "
-        "controls (Arts. 4, 5, 9, 10) and national brokering or transit rules are not encoded.",
+        "EU verdicts cover the Annex I entries encoded in the rulebook for the item kinds of "
+        "eu.coverage.item_kinds (see chipcontrols rules coverage -j EU); catch-all controls "
+        "(Arts. 4, 5, 9, 10) and national brokering or transit rules are not encoded.",
     ),
     "NL": Regime(
         "NL",

@@ -224,12 +224,28 @@ class SnapshotStore:
     # -- reading
 
     def active_ids(self) -> dict[str, str]:
-        if not self.pointer.exists():
+        try:
+            stat = self.pointer.stat()
+        except FileNotFoundError:
             return {
                 str(item["dataset"]): str(item["id"])
                 for item in bundled_manifest()
                 if item.get("active")
             }
+        except OSError:
+            stat = None
+        # The pointer is replaced whole on activation (a new file): re-read it only when its
+        # identity, size or time changed.
+        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns) if stat is not None else None
+        cached = self.__dict__.get("_active_ids")
+        if key is not None and cached is not None and cached[0] == key:
+            return dict(cached[1])
+        ids = self._read_pointer()
+        if key is not None:
+            self.__dict__["_active_ids"] = (key, dict(ids))
+        return ids
+
+    def _read_pointer(self) -> dict[str, str]:
         try:
             doc = json.loads(self.pointer.read_text("utf-8"))
             datasets = doc["datasets"]
