@@ -141,9 +141,14 @@ def test_every_product_is_a_valid_item_and_unpublished_names_a_parameter() -> No
             )
 
 
-def test_catalog_size_does_not_shrink() -> None:
+_NOT_TOOLS = {"integrated_circuit", "memory_ic", "computer"}
+
+
+def test_catalog_holds_enough_tools_and_chips() -> None:
+    """At least 160 products: 80 chip-making tools and 80 chips, with systems and HBM stacks."""
     cat = load_catalog()
     kinds = [p.kind for p in cat.products]
-    assert len(cat.products) >= 88
-    assert kinds.count("integrated_circuit") >= 54
-    assert kinds.count("computer") >= 2 and kinds.count("memory_ic") >= 3
+    assert len(cat.products) >= 160
+    assert sum(1 for k in kinds if k not in _NOT_TOOLS) >= 80
+    assert kinds.count("integrated_circuit") >= 80
+    assert kinds.count("computer") >= 6 and kinds.count("memory_ic") >= 10
