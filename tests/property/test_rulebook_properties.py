@@ -160,3 +160,32 @@ def test_fast_status_equals_explained_status(tree: Node, row: dict[str, Any]) ->
 
     explained = evaluate(tree, Facts(row), lambda *_: None).status
     assert status_of(tree, Facts(row), lambda *_: None) is explained
+
+
+def _deep(depth: int) -> Node:
+    """All/any nested past the generated function's block limit (the closure form takes over)."""
+    node: Node = Compare("speed", ">=", 5)
+    for i in range(depth):
+        other = Compare("shiny", "==", i % 2 == 0)
+        node = AllOf((node, other)) if i % 2 else AnyOf((Not(node), other))
+    return node
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), facts)
+def test_fast_status_equals_explained_status_on_deep_trees(depth: int, row: dict[str, Any]) -> None:
+    from chipcontrols.rulebook.evaluate import status_of
+
+    tree = _deep(depth)
+    explained = evaluate(tree, Facts(row), lambda *_: None).status
+    assert status_of(tree, Facts(row), lambda *_: None) is explained
+
+
+@settings(max_examples=300, deadline=None)
+@given(trees, facts)
+def test_a_condition_that_may_not_be_met_is_never_met(tree: Node, row: dict[str, Any]) -> None:
+    """`may_be_met` prunes only what Kleene logic cannot meet with the facts given."""
+    from chipcontrols.rulebook.evaluate import Status, may_be_met
+
+    if not may_be_met(tree, set(row)):
+        assert evaluate(tree, Facts(row), lambda *_: None).status is not Status.MET

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from chipcontrols.rulebook.codegen import generate
 from chipcontrols.rulebook.conditions import (
     AllOf,
     AnyOf,
@@ -270,7 +271,7 @@ def _compiled(node: Node) -> _Compiled:
     """The node's closure, kept on the (immutable) node itself after the first use."""
     func: _Compiled | None = node.__dict__.get(_SLOT)
     if func is None:
-        func = _compile(node)
+        func = generate(node, _MET, _NOT_MET, _UNDET, _compile)
         object.__setattr__(node, _SLOT, func)  # a cache, not a field: eq and hash ignore it
     return func
 
