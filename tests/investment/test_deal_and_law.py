@@ -1,4 +1,4 @@
-"""Deal files: bad input names the field; the FDI law files: the strict loader."""
+"""Deal files: bad input names the field; the investment rule files: the strict loader."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from typer.testing import CliRunner
 from chipcontrols.cli.main import app
 from chipcontrols.errors import InputError, LawError
 from chipcontrols.investment import assess, parse_deal
-from chipcontrols.investment.lawdata import FDI_DIR, load_fdi_law_from, parse_regime_file
-from chipcontrols.rulebook.rulebook import LAW_DIR, content_hash
+from chipcontrols.investment.engine import RegimeRules
+from chipcontrols.rulebook.rulebook import LAW_DIR, content_hash, load_rulebook_from
+from chipcontrols.rulebook.schema import parse_rule_file
+
+FDI_DIR = LAW_DIR / "fdi"
 
 BASE: dict[str, Any] = {
     "kind": "deal",
@@ -135,13 +138,14 @@ def test_fdi_law_is_in_the_rulebook_hash(tmp_path: Path) -> None:
     copy_dir = tmp_path / "law"
     shutil.copytree(LAW_DIR, copy_dir)
     before = content_hash(copy_dir)
-    target = copy_dir / "_fdi" / "uk_nsi.yaml"
+    target = copy_dir / "fdi" / "uk_nsi.yaml"
     target.write_text(target.read_text() + "\n# edited\n")
     assert content_hash(copy_dir) != before
+    assert load_rulebook_from(copy_dir).version == content_hash(copy_dir)
 
 
 def _regime_doc() -> dict[str, Any]:
-    doc: dict[str, Any] = yaml.safe_load((FDI_DIR / "eu_fdi.yaml").read_text())
+    doc: dict[str, Any] = yaml.safe_load((FDI_DIR / "de_awv.yaml").read_text())
     return doc
 
 
@@ -149,26 +153,34 @@ def _regime_doc() -> dict[str, Any]:
     ("mutate", "message"),
     [
         (lambda d: d.update(colour="red"), "unknown key"),
-        (lambda d: d["provisions"][0]["versions"][0].pop("source"), "source"),
-        (lambda d: d["provisions"][0]["versions"][0].pop("text"), "text"),
-        (lambda d: d["provisions"][0]["versions"][0].update(effective="2020-13-01"), "bad date"),
-        (lambda d: d["provisions"][1]["versions"].reverse(), "sorted"),
-        (lambda d: d.update(regime="XX"), "is not one of"),
-        (lambda d: d["provisions"][0]["versions"][0].update(confidence="sure"), "is not one of"),
+        (lambda d: d["entries"][0]["versions"][0].pop("source"), "source"),
+        (lambda d: d["entries"][0]["versions"][0].pop("text"), "text"),
+        (lambda d: d["entries"][0]["versions"][0].update(effective="2020-13-01"), "bad date"),
+        (lambda d: d["entries"][0]["versions"].reverse(), "sorted"),
+        (lambda d: d["entries"][0]["versions"][0].pop("condition"), "condition"),
+        (lambda d: d["entries"][0]["versions"][0].update(confidence="sure"), "is not one of"),
+        (lambda d: d["entries"][0].update(id="xx.awv.cross_sector"), "must start with"),
     ],
 )
 def test_strict_law_loader(mutate: Any, message: str) -> None:
     doc = _regime_doc()
     mutate(doc)
     with pytest.raises(LawError) as err:
-        parse_regime_file(doc, loc="eu_fdi.yaml")
+        parse_rule_file(doc, loc="fdi/de_awv.yaml")
     assert message in err.value.message
 
 
-def test_missing_regime_file_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "eu_fdi.yaml").write_text((FDI_DIR / "eu_fdi.yaml").read_text())
-    with pytest.raises(LawError, match="no law file"):
-        load_fdi_law_from(tmp_path)
+def test_a_provision_without_a_step_is_an_error(tmp_path: Path) -> None:
+    import shutil
+
+    copy_dir = tmp_path / "law"
+    shutil.copytree(LAW_DIR, copy_dir)
+    path = copy_dir / "fdi" / "de_awv.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["entries"][0]["versions"][0].pop("effect")
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    with pytest.raises(LawError, match=r"effect\.step"):
+        RegimeRules("DE-AWV", "de.awv", load_rulebook_from(copy_dir))
 
 
 runner = CliRunner()

@@ -18,7 +18,6 @@ from chipcontrols.determination.company_letters import UserLetter
 from chipcontrols.determination.parties import PartyChecker
 from chipcontrols.errors import InputError
 from chipcontrols.investment import assess
-from chipcontrols.investment.lawdata import load_fdi_law_from
 from chipcontrols.rulebook.rulebook import Rulebook
 from chipcontrols.screening.service import ScreeningService, parse_parties
 
@@ -205,7 +204,6 @@ class Assessment(Operation):
             answer = assess(
                 payload["deal"],
                 as_of,
-                law=load_fdi_law_from(pins.law_root / "_fdi"),
                 rulebook_version=pins.rulebook.version,
                 rulebook=pins.rulebook,
             )

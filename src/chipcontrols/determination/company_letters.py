@@ -30,6 +30,7 @@ from typing import Any
 
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.classification.service import EntryEvaluator, facts_with_kind
+from chipcontrols.determination.coverage import procedure_citation
 from chipcontrols.determination.facts import GROUP_LISTS, country_groups, hq_groups
 from chipcontrols.determination.questions import question_for
 from chipcontrols.determination.record import Question, TraceNode, unique_questions
@@ -577,7 +578,7 @@ def letter_requirements(
         facts = informed_facts(rulebook, view, txn, line, catalog=catalog, patterns=patterns)
     node = TraceNode(
         "company-specific requirements (is-informed letters)",
-        "15 CFR 744.21(b), 744.23(b), 744.11(c), 744.6(c)(1)",
+        procedure_citation(rulebook, "letters", view.as_of),
         "no letter applies",
     )
     outcome = CompanyOutcome()
@@ -626,7 +627,7 @@ def gp10_flags(
         facts = informed_facts(rulebook, view, txn, line, catalog=catalog)
     node = TraceNode(
         "General Prohibition 10 (guidance on PRC advanced-computing ICs)",
-        "15 CFR 736.2(b)(10)",
+        procedure_citation(rulebook, "gp10", view.as_of),
         "item not flagged",
     )
     outcome = CompanyOutcome()

@@ -23,6 +23,7 @@ from chipcontrols.determination.coverage import (
     Coverage,
     eccn_question,
     eccn_reasons_question,
+    procedure_citation,
     step_question,
     us_coverage,
 )
@@ -62,12 +63,7 @@ SCOPE_NOTE = (
 )
 _PART_744_STEPS = ("end_use", "end_user", "us_person")
 # The steps whose rules are shipment rules in law/ (effect.step), in the order of part 732.
-_STEPS = (
-    ("ccl", "15 CFR 732.3(b)-(c); parts 738, 742 (CCL and destination)"),
-    ("end_use", "15 CFR 732.3(d); part 744 (end uses)"),
-    ("us_person", "15 CFR 744.6 (U.S. persons)"),
-    ("embargo", "15 CFR 732.3(g)-(h); part 746 (embargoes and special controls)"),
-)
+_STEPS = ("ccl", "end_use", "us_person", "embargo")  # citations: us.ear.procedure.step_<step>
 _RFF_EXCLUDED = "us.ear.740_26.excluded_eccns"  # its first version dates the exception
 
 
@@ -183,6 +179,9 @@ class EarProcedure:
         if self._base is None:
             self._base = txn_facts(self.rulebook, self.view, self.txn, footnotes)
         return self._base
+
+    def _cite(self, key: str) -> str:
+        return procedure_citation(self.rulebook, key, self.view.as_of)
 
     def _applicable(self, evaluator: ShipmentEvaluator, step: str, kind: str) -> list[InForce]:
         """The step's rules that may apply to this kind of item in this transaction."""
@@ -332,7 +331,8 @@ class EarProcedure:
         evaluator = ShipmentEvaluator(self.view, item_facts, Facts(facts.values), items)
         self._line, self._line_values = line, facts.values
         undetermined: list[Question] = []
-        for step, citation in _STEPS:
+        for step in _STEPS:
+            citation = self._cite(f"step_{step}")
             if step == "embargo" and step not in self.coverage.steps:
                 continue  # asked below by _embargo_step until part 746 is encoded
             result.trace.append(self._step(result, evaluator, step, citation, undetermined))
@@ -351,7 +351,7 @@ class EarProcedure:
             result.reasons.append(
                 Reason(
                     "us.ear.734.3",
-                    "15 CFR 734.3-734.4, 734.9",
+                    self._cite("subject_foreign"),
                     "Whether the foreign-made item is subject to the EAR turns on facts not given.",
                 )
             )
@@ -370,7 +370,7 @@ class EarProcedure:
             result.reasons.append(
                 Reason(
                     "us.ear",
-                    "15 CFR part 732",
+                    self._cite("undetermined"),
                     "A licence requirement turns on facts not given; see the questions.",
                 )
             )
@@ -379,7 +379,7 @@ class EarProcedure:
             result.reasons.append(
                 Reason(
                     "us.ear",
-                    "15 CFR 732.3-732.4",
+                    self._cite("no_licence"),
                     "No licence requirement of the encoded EAR provisions applies to this item, "
                     "destination, end use and parties on this date.",
                     note=SCOPE_NOTE,
@@ -479,7 +479,9 @@ class EarProcedure:
         Chart reasons are not encoded, leaves the CCL step undetermined."""
         covered = self.coverage.classifications
         node = TraceNode(
-            "classification coverage", self.coverage.citation or "15 CFR part 774", "covered"
+            "classification coverage",
+            self.coverage.citation or self._cite("classification"),
+            "covered",
         )
         if any(r.step == "ccl" for r in result.requirements) or "ccl" not in self.coverage.steps:
             node.outcome = "not needed" if result.requirements else node.outcome
@@ -527,7 +529,7 @@ class EarProcedure:
         self._line, self._line_values = line, facts.values
         undetermined: list[Question] = []
         result.trace.append(
-            self._step(result, evaluator, "us_person", dict(_STEPS)["us_person"], undetermined)
+            self._step(result, evaluator, "us_person", self._cite("step_us_person"), undetermined)
         )
         for req in result.requirements:
             result.reasons.append(Reason(req.rule_id, req.citation, req.text, req.url, req.note))
@@ -545,7 +547,7 @@ class EarProcedure:
             result.reasons.append(
                 Reason(
                     "us.ear.744_6",
-                    "15 CFR 744.6(c)(2)",
+                    self._cite("not_subject_us_person"),
                     "The item is not subject to the EAR, but the U.S.-person controls on items "
                     "not subject to the EAR turn on facts not given; see the questions.",
                 )
@@ -555,7 +557,7 @@ class EarProcedure:
             result.reasons.append(
                 Reason(
                     "us.ear.734.3",
-                    "15 CFR 734.3",
+                    self._cite("subject"),
                     "The item is neither in the United States nor of U.S. origin, and no de "
                     "minimis or foreign direct product rule encoded here makes it subject to "
                     "the EAR; no U.S.-person control of 744.6 applies.",
@@ -568,7 +570,7 @@ class EarProcedure:
         self, line: Line, footnotes: set[str] | None, items: EntryEvaluator, item_facts: Facts
     ) -> tuple[str | None, Status, TraceNode, list[Question]]:
         txn = self.txn
-        node = TraceNode("subject to the EAR", "15 CFR 734.3", "")
+        node = TraceNode("subject to the EAR", self._cite("subject"), "")
         if txn.export_from == "US":
             node.outcome = "subject"
             node.detail = "734.3(a)(1): all items in the United States"
@@ -646,9 +648,7 @@ class EarProcedure:
         return None, Status.NOT_MET, node, []
 
     def _end_user_step(self, result: LineResult, facts: LineFacts) -> TraceNode:
-        node = TraceNode(
-            "end user: Entity List", "15 CFR 744.11; Supp. No. 4 to part 744", "no listed party"
-        )
+        node = TraceNode("end user: Entity List", self._cite("end_user"), "no listed party")
         if self.listed is None:
             node.outcome = "not screened"
             return node
@@ -687,11 +687,7 @@ class EarProcedure:
         for hit in best.values():
             requirement = hit.licence_requirement or "For all items subject to the EAR"
             covers_all = requirement.lower().startswith("for all items subject to the ear")
-            citation = (
-                "15 CFR 744.11; Supp. No. 4 to part 744 ("
-                + (", ".join(hit.citations) or "listing")
-                + ")"
-            )
+            citation = self._cite("end_user") + " (" + (", ".join(hit.citations) or "listing") + ")"
             text = (
                 f"{hit.party.name} ({hit.party.role.replace('_', ' ')}) matches the Entity List "
                 f"entry {hit.listed_name!r}: licence requirement '{requirement}'; review "
@@ -778,7 +774,9 @@ class EarProcedure:
 
     def _embargo_step(self, result: LineResult) -> TraceNode:
         groups = country_groups(self.rulebook, self.txn.destination, self.view.as_of)
-        node = TraceNode("embargoed destinations", "15 CFR part 746", "not an E:1/E:2 destination")
+        node = TraceNode(
+            "embargoed destinations", self._cite("embargo"), "not an E:1/E:2 destination"
+        )
         if groups & {"E:1", "E:2"}:
             node.outcome = "undetermined"
             node.detail = "part 746 embargoes are not encoded"
@@ -799,7 +797,7 @@ class EarProcedure:
         'licence exception available' only when every requirement is overcome."""
         if not result.requirements:
             return
-        node = TraceNode("licence exceptions", "15 CFR part 740", "none available")
+        node = TraceNode("licence exceptions", self._cite("exceptions"), "none available")
         part_744 = [r for r in result.requirements if r.step in _PART_744_STEPS]
         required = {r.rule_id for r in result.requirements}
         for in_force in _rules_for(
@@ -841,7 +839,7 @@ class EarProcedure:
         elif any(r.exceptions for r in result.requirements):
             node.outcome = "partial: some requirements have no exception"
         result.trace.append(node)
-        policy_node = TraceNode("review policy", "15 CFR 742.6(b)(10); 744.23(d); 744.11", "")
+        policy_node = TraceNode("review policy", self._cite("review_policy"), "")
         undecided: list[str] = []
         for in_force in _rules(self.view, "review_policy"):
             if not self._possible_for_txn(evaluator, in_force):

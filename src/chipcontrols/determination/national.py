@@ -25,10 +25,13 @@ from chipcontrols.determination.record import (
 from chipcontrols.determination.transaction import Transaction
 from chipcontrols.rulebook.evaluate import Facts, Status, evaluate
 from chipcontrols.rulebook.rulebook import Rulebook, RulebookView
+from chipcontrols.rulebook.schema import DatedList
 
 
 @dataclass(frozen=True)
 class Regime:
+    """A jurisdiction's licence requirement as its law file (`<code>.regime`) states it."""
+
     jurisdiction: str
     name: str
     citation: str
@@ -36,91 +39,32 @@ class Regime:
     scope_note: str
 
 
-REGIMES = {
-    "EU": Regime(
-        "EU",
-        "Regulation (EU) 2021/821",
-        "Regulation (EU) 2021/821, Art. 3(1) (Regulation (EC) No 428/2009, Art. 3(1), "
-        "before 9 Sept. 2021)",
-        "An authorisation shall be required for the export of dual-use items listed in Annex I.",
-        "EU verdicts cover the Annex I entries encoded in the rulebook for the item kinds of "
-        "eu.coverage.item_kinds (see chipcontrols rules coverage -j EU); catch-all controls "
-        "(Arts. 4, 5, 9, 10) and national brokering or transit rules are not encoded.",
-    ),
-    "NL": Regime(
-        "NL",
-        "Regeling geavanceerde productieapparatuur voor halfgeleiders",
-        "Regeling geavanceerde productieapparatuur voor halfgeleiders (Stcrt. 2023, 18212), "
-        "art. 2, as amended (Sept. 2024; 1 Apr. 2025), under Art. 9 of Regulation (EU) "
-        "2021/821",
-        "A licence is required for the export, outside the customs territory of the Union, of the "
-        "goods listed in the annex.",
-        "Dutch verdicts cover the national list of advanced semiconductor production equipment "
-        "as far as its annex could be encoded (see the entries' confidence).",
-    ),
-    "JP": Regime(
-        "JP",
-        "Foreign Exchange and Foreign Trade Act",
-        "Foreign Exchange and Foreign Trade Act, art. 48(1); Export Trade Control Order, art. 1 "
-        "and Appended Table 1, row 7; Goods Ordinance art. 6",
-        "A person who intends to export goods listed in Appended Table 1 to a specified region "
-        "must obtain the permission of the Minister of Economy, Trade and Industry.",
-        "Japanese verdicts say whether a licence (permission) is required; whether a general "
-        "bulk licence is available to a given destination is not encoded.",
-    ),
-    "GB": Regime(
-        "GB",
-        "Export Control Order 2008",
-        "Export Control Order 2008 (S.I. 2008/3231), art. 4 and Schedule 3 (PL9013-PL9015 as "
-        "inserted by S.I. 2024/346 and omitted by S.I. 2025/1197)",
-        "The export ... of the following goods, software or technology, is prohibited to any "
-        "destination [without a licence].",
-        "UK verdicts cover PL9013-PL9015 (1 Apr. 2024 - 15 Dec. 2025), then 3A501.a.16, 3B501 "
-        "and 4A507 from 16 Dec. 2025; the UK's Wassenaar-based dual-use list is not encoded.",
-    ),
-    "KR": Regime(
-        "KR",
-        "Foreign Trade Act (대외무역법)",
-        "대외무역법 제19조 제2항; 전략물자 수출입고시, 별표 2, as amended by the 36th amendment "
-        "(in force 28 Feb 2025)",
-        "향후 해당 전략물자를 수출하려는 자는 산업부의 수출허가를 받아야 한다.",
-        "Korean verdicts cover only the 2025 additions for chips and tools (AI chips, SEM, EUV "
-        "masks, GAAFET technology), encoded from the Ministry's description with low confidence; "
-        "the Wassenaar-based Korean list is not encoded.",
-    ),
-    "TW": Regime(
-        "TW",
-        "Foreign Trade Act (貿易法) - strategic high-tech commodities",
-        "貿易法第13條; 戰略性高科技貨品輸出入管理辦法; "
-        "SHTC entity list (ITA), update of 10 June 2025",
-        "Before exporting strategic high-tech commodities to a listed entity, the exporter must "
-        "obtain a strategic high-tech commodity export permit issued by the ITA.",
-        "Taiwan's SHTC control lists are not encoded; the verdict covers the entity-list permit "
-        "where the item is shown to be an SHTC and asks otherwise.",
-    ),
-    "CN": Regime(
-        "CN",
-        "Export Control Law of the PRC",
-        "Export Control Law of the PRC (2020), art. 12; Regulations on Export Control of Dual-use "
-        "Items (State Council Decree No. 792, from 1 Dec. 2024); MOFCOM/GAC Announcements 2023 "
-        "No. 23, 2023 No. 39, 2024 No. 33, 2025 No. 10, 2025 No. 18; MOFCOM Announcements 2024 "
-        "No. 46, 2026 No. 1",
-        "出口管制清单所列管制物项或者临时管制物项，出口经营者应当向国家出口管制管理部门申请许可。",
-        "Chinese verdicts cover gallium and germanium materials (from 1 Dec. 2020) and antimony "
-        "materials (from 15 Sept. 2024) completely; graphite, rare-earth, indium, tellurium and "
-        "diamond-window entries are encoded but not complete; the rest of China's dual-use list, "
-        "technologies and equipment, the catch-all of art. 12(3), and screening against the "
-        "Unreliable Entity List and the export-control control list are not encoded.",
-    ),
-}
+def regime(rulebook: Rulebook, code: str, as_of: dt.date) -> Regime:
+    """The regime's version in force on the date (its first version before it begins)."""
+    found = _regime_list(rulebook, code)
+    version = found.version_at(as_of) or found.versions[0]
+    return Regime(code, found.name, version.source.citation, version.text, version.notes or "")
+
+
+def regime_codes(rulebook: Rulebook) -> list[str]:
+    """The jurisdictions whose regime the rulebook encodes (a `<code>.regime` list file)."""
+    return sorted({d.jurisdiction for d in rulebook.lists.values() if d.family.endswith(".regime")})
+
+
+def _regime_list(rulebook: Rulebook, code: str) -> DatedList:
+    for dated in rulebook.lists.values():
+        if dated.family.endswith(".regime") and dated.jurisdiction == code:
+            return dated
+    raise KeyError(f"no regime list for {code}")
 
 
 def applicable_regimes(txn: Transaction, rulebook: Rulebook, as_of: dt.date) -> list[str]:
-    """Which non-US regimes govern this export: the exporter's jurisdiction decides."""
+    """Which non-US regimes govern this export: the exporter's jurisdiction decides (the EU's
+    for its member states, and a national one where the rulebook encodes it)."""
     out: list[str] = []
     if txn.export_from in rulebook.members("eu.lists.member_states", as_of):
         out.append("EU")
-    if txn.export_from in ("NL", "JP", "GB", "KR", "TW", "CN"):
+    if txn.export_from != "EU" and txn.export_from in regime_codes(rulebook):
         out.append(txn.export_from)
     return out
 

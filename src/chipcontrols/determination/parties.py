@@ -120,12 +120,16 @@ class PartyChecker:
                         seen.add(entry.id)
                         judgement = self.service._judgement_for(party_key(party), hit)
                         decided = bool(judgement and judgement["applies"])
-                        cleared = decided and judgement is not None and (
-                            judgement["decision"] == "cleared"
+                        cleared = (
+                            decided
+                            and judgement is not None
+                            and (judgement["decision"] == "cleared")
                         )
                         # An analyst's confirmation makes a possible hit a match.
-                        confirmed = decided and judgement is not None and (
-                            judgement["decision"] == "confirmed"
+                        confirmed = (
+                            decided
+                            and judgement is not None
+                            and (judgement["decision"] == "confirmed")
                         )
                         found.append(
                             ListedParty(

@@ -11,9 +11,9 @@ from chipcontrols import __version__
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.classification import classify
 from chipcontrols.determination.company_letters import UserLetter
-from chipcontrols.determination.coverage import date_question, us_coverage
+from chipcontrols.determination.coverage import date_question, procedure_citation, us_coverage
 from chipcontrols.determination.ear import SCOPE_NOTE, EarProcedure, combine
-from chipcontrols.determination.national import REGIMES, applicable_regimes, determine_listed
+from chipcontrols.determination.national import applicable_regimes, determine_listed, regime
 from chipcontrols.determination.parties import PartyChecker
 from chipcontrols.determination.record import Determination, Reason, Verdict
 from chipcontrols.determination.transaction import Transaction, as_of_default, parse_transaction
@@ -63,7 +63,7 @@ def determine(
                 reasons=[
                     Reason(
                         "us.ear.coverage",
-                        coverage.citation or "15 CFR parts 732-746",
+                        coverage.citation or procedure_citation(rulebook, "scope", day),
                         (
                             f"The rulebook encodes the EAR from {coverage.start}; "
                             if coverage.start
@@ -86,7 +86,7 @@ def determine(
             us.reasons.append(
                 Reason(
                     "us.ear.744_11",
-                    "15 CFR 744.11",
+                    procedure_citation(rulebook, "not_screened", day),
                     "Parties were not screened against the Entity List in this determination.",
                 )
             )
@@ -98,7 +98,9 @@ def determine(
             classify(line.item, day, rulebook=rulebook, catalog=catalog) for line in txn.lines
         ]
         for code in regimes:
-            verdicts.append(determine_listed(REGIMES[code], txn, classifications, rulebook))
+            verdicts.append(
+                determine_listed(regime(rulebook, code, day), txn, classifications, rulebook)
+            )
 
     return Determination(
         as_of=day,

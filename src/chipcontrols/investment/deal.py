@@ -42,7 +42,7 @@ class Entity:
 
 @dataclass(frozen=True)
 class SemiconductorFacts:
-    """Technical facts that the US outbound rule's categories turn on (31 CFR 850.224)."""
+    """Technical facts that the US outbound rule's semiconductor categories turn on."""
 
     logic_node_nm: float | None = None
     non_planar_transistors: bool | None = None
@@ -133,7 +133,8 @@ class Deal:
         return [self.acquirer, *self.owners.values()]
 
     def controlling_chain(self) -> list[Entity]:
-        """The acquirer and each owner holding more than 50% of the one below, to the top."""
+        """The acquirer and each owner holding a majority of the votes of the one below, to the
+        top."""
         chain = [self.acquirer]
         while True:
             parents = [h for h in chain[-1].owned_by if h.voting_pct > 50]
@@ -148,8 +149,8 @@ class Deal:
     def indirect_interest(self, entity_id: str, *, parent_as_whole: bool = True) -> float:
         """The voting interest `entity_id` holds in the acquirer, through every path.
 
-        With `parent_as_whole`, an interest of more than 50% counts as 100% (a parent's
-        interest in its subsidiary), as in 31 CFR 800.244 and 800.256(c).
+        With `parent_as_whole`, a majority interest counts as the whole (a parent's interest
+        in its subsidiary), as the CFIUS rules read indirect interests (law/fdi/us_cfius.yaml).
         """
         if entity_id == self.acquirer.id:
             return 100.0
@@ -326,12 +327,15 @@ def _entity(raw: Any, *, loc: str, default_id: str | None = None) -> Entity:
             pct = _pct(item["voting_pct"], loc=f"{here}.voting_pct")
             if pct == 0:
                 raise InputError(
-                    "a holding of 0% is no holding; remove it", loc=f"{here}.voting_pct"
+                    "a holding of zero is no holding; remove it", loc=f"{here}.voting_pct"
                 )
             owned_by.append(Holding(_str(item["id"], loc=f"{here}.id"), pct))
         total = sum(h.voting_pct for h in owned_by)
         if total > 100:
-            raise InputError(f"holdings add up to {total:g}% (> 100%)", loc=f"{loc}.owned_by")
+            raise InputError(
+                f"holdings add up to {total:g} percent, more than 100 percent",
+                loc=f"{loc}.owned_by",
+            )
     government = _bool(raw.get("government", False), loc=f"{loc}.government")
     return Entity(
         id=entity_id,

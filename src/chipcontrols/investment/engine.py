@@ -11,14 +11,23 @@ says what part the provision plays in the procedure below:
 - `prohibited` met: the acquisition is prohibited.
 - `mandatory`  met: a notification, application or report is mandatory.
 - `voluntary`  met: no duty, but the authority can review (call-in); parties may notify.
-- `standstill` quoted when a mandatory provision is met (the acquisition must wait).
+- `standstill` quoted when a mandatory provision is met and its condition is met (the
+               acquisition must wait).
 - `period`     a review period, named by the entry's title, its length in the version's
-               `notes`; listed when a mandatory or voluntary provision is met.
+               `notes`; listed when its condition is met and the verdict is decided.
 - `info`       quoted as a reason when met (e.g. a power to intervene without a filing).
+- `party`      a test of one party (the acquirer, or an owner above it), kind `deal_party`;
+               read only through `contains`, which is met when some party meets it.
+
+Scope and trigger provisions combine as a three-valued AND: one scope provision not met, or
+every trigger not met, and no filing is required; otherwise an undetermined one leaves the
+verdict undetermined. Every labelled node that is met on a met path of a tested provision
+is reported as a threshold crossed (all of them, not only the first).
 
 This module is procedure only: thresholds, dates, citations and quotes are in the law files.
-Leaves the deal does not answer make a provision undetermined, and the answer asks for the
-fact (its question is the parameter's description); `not_formalised` leaves ask counsel.
+Leaves the deal does not answer make a provision undetermined; when the verdict turns on it,
+the answer asks for the fact (its question is the parameter's description), and
+`not_formalised` leaves ask counsel.
 """
 
 from __future__ import annotations
@@ -32,12 +41,24 @@ from chipcontrols.errors import LawError
 from chipcontrols.investment.deal import Deal
 from chipcontrols.investment.facts import FIELDS, deal_facts
 from chipcontrols.investment.result import Assessment, Outcome, RegimeVerdict, Verdict
+from chipcontrols.rulebook.conditions import AllOf, AnyOf, ContainsEntry, Node, Ref
 from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate
 from chipcontrols.rulebook.rulebook import Rulebook
 from chipcontrols.rulebook.schema import Entry, Source, Version
 
-STEPS = ("scope", "trigger", "prohibited", "mandatory", "voluntary", "standstill", "period", "info")
+STEPS = (
+    "scope",
+    "trigger",
+    "prohibited",
+    "mandatory",
+    "voluntary",
+    "standstill",
+    "period",
+    "info",
+    "party",
+)
 DEAL_KIND = "deal"
+PARTY_KIND = "deal_party"
 
 
 @dataclass(frozen=True)
@@ -94,8 +115,11 @@ class RegimeRules:
         if not self.entries:
             raise LawError(f"no rule file with id {family!r} for regime {regime}", loc="fdi/")
         for entry in self.entries:
-            if DEAL_KIND not in entry.applies_to:
-                raise LawError(f"{entry.id} must apply to kind 'deal'", loc=entry.file)
+            if not {DEAL_KIND, PARTY_KIND} & set(entry.applies_to):
+                raise LawError(
+                    f"{entry.id} must apply to kind '{DEAL_KIND}' or '{PARTY_KIND}'",
+                    loc=entry.file,
+                )
             for j, version in enumerate(entry.versions):
                 if version.status != "removed" and (
                     version.effect is None or version.effect.step not in STEPS
@@ -145,13 +169,6 @@ class RegimeRules:
 # ------------------------------------------------------------------ evaluation
 
 
-def _labelled_met(node: Explanation) -> Iterable[Explanation]:
-    if node.status is Status.MET and node.label:
-        yield node
-    for child in node.children:
-        yield from _labelled_met(child)
-
-
 def _not_formalised(node: Explanation) -> Iterable[str]:
     if node.status is Status.UNDETERMINED and node.text.startswith("not formalised: "):
         yield node.text.removeprefix("not formalised: ")
@@ -182,6 +199,9 @@ class RuleAssessment(Assessment):
         super().__init__(rules, as_of)
         self.rules = rules
         self.facts = facts
+        self.explained: dict[str, Explanation] = {}
+        # Scope provisions left undetermined: the verdict stands only if it is 'not required'.
+        self.open_scope: list[Entry] = []
 
     def _resolve(self, entry_id: str, facts: Facts) -> tuple[Status, Explanation] | None:
         version = self.rules.rulebook.entries[entry_id].version_at(self.as_of)
@@ -190,13 +210,40 @@ class RuleAssessment(Assessment):
         explained = evaluate(version.condition, facts, self._resolve)
         return explained.status, explained
 
+    def _status(self, node: Node, facts: Facts) -> Status:
+        return evaluate(node, facts, self._resolve).status
+
+    def met_labels(self, node: Node, facts: Facts) -> Iterable[str]:
+        """The labels of every node met on a met path below `node` (which is met): each
+        branch of an `any` that is met, not only the first one the evaluation stopped at."""
+        if node.label:
+            yield node.label
+        if isinstance(node, AllOf | AnyOf):
+            for child in node.items:
+                if self._status(child, facts) is Status.MET:
+                    yield from self.met_labels(child, facts)
+        elif isinstance(node, Ref | ContainsEntry):
+            version = self.rules.rulebook.entries[node.entry_id].version_at(self.as_of)
+            if version is None or version.condition is None:
+                return
+            parts = facts.components if isinstance(node, ContainsEntry) else (facts,)
+            for part in parts:
+                if self._status(version.condition, part) is Status.MET:
+                    yield from self.met_labels(version.condition, part)
+
+    def condition_met(self, entry: Entry) -> bool:
+        version = entry.version_at(self.as_of)
+        assert version is not None and version.condition is not None
+        return self._status(version.condition, self.facts) is Status.MET
+
     def test(self, entry: Entry) -> Status:
-        """Evaluate a provision in force on the deal; record the step, thresholds, questions."""
+        """Evaluate a provision in force on the deal; record the step and the thresholds."""
         version = entry.version_at(self.as_of)
         assert version is not None and version.condition is not None
         cited = self.provision(entry.id)
         assert cited is not None
         explained = evaluate(version.condition, self.facts, self._resolve)
+        self.explained[entry.id] = explained
         status = explained.status
         self.step(
             f"{entry.entry}: {entry.title}",
@@ -206,23 +253,24 @@ class RuleAssessment(Assessment):
         )
         if status is Status.MET:
             seen = {t.name for t in self.result.thresholds_crossed}
-            for node in _labelled_met(explained):
-                assert node.label is not None
-                if node.label not in seen:
-                    seen.add(node.label)
-                    self.crossed(node.label, cited)
-        elif status is Status.UNDETERMINED:
-            for name in explained.all_missing():
-                param = self.rules.rulebook.parameters.get(name)
-                text = param.description if param is not None else f"Give {name}."
-                self.ask(FIELDS.get(name, name), text, cited)
-            for text in _not_formalised(explained):
-                self.ask(
-                    entry.id,
-                    f"Not encoded in the rulebook: {text}. Answer it with counsel.",
-                    cited,
-                )
+            for label in self.met_labels(version.condition, self.facts):
+                if label not in seen:
+                    seen.add(label)
+                    self.crossed(label, cited)
         return status
+
+    def ask_for(self, entry: Entry) -> None:
+        """Ask for the facts an undetermined provision turns on (counsel where not encoded)."""
+        cited = self.provision(entry.id)
+        explained = self.explained[entry.id]
+        for name in explained.all_missing():
+            param = self.rules.rulebook.parameters.get(name)
+            text = param.description if param is not None else f"Give {name}."
+            self.ask(FIELDS.get(name, name), text, cited)
+        for text in _not_formalised(explained):
+            self.ask(
+                entry.id, f"Not encoded in the rulebook: {text}. Answer it with counsel.", cited
+            )
 
     def quote(self, entry: Entry, text: str) -> None:
         cited = self.provision(entry.id)
@@ -239,6 +287,14 @@ def _not_in_force(a: RuleAssessment, first: Entry) -> RegimeVerdict:
     return a.finish(Verdict.NOT_REQUIRED, in_force=False)
 
 
+def _tested(a: RuleAssessment, entries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """Test the provisions: those met, and those undetermined."""
+    statuses = [a.test(entry) for entry in entries]
+    met = [e for e, s in zip(entries, statuses, strict=True) if s is Status.MET]
+    open_ = [e for e, s in zip(entries, statuses, strict=True) if s is Status.UNDETERMINED]
+    return met, open_
+
+
 def assess_rules(rules: RegimeRules, deal: Deal, as_of: dt.date) -> RegimeVerdict:
     """The generic procedure: scope, triggers, then what the met provisions require."""
     a = RuleAssessment(rules, as_of, deal_facts(deal, as_of, rules.rulebook))
@@ -251,63 +307,55 @@ def assess_rules(rules: RegimeRules, deal: Deal, as_of: dt.date) -> RegimeVerdic
             f"the first provision of {rules.file} must be a scope provision", loc=rules.file
         )
 
-    open_: list[Entry] = []
     for entry in scope:
         status = a.test(entry)
         if status is Status.NOT_MET:
             a.quote(entry, f"not met: {entry.title}")
-            return _finish_info(a, Verdict.NOT_REQUIRED)
+            return a.finish(Verdict.NOT_REQUIRED)
         if status is Status.UNDETERMINED:
-            open_.append(entry)
-    if open_:
-        return _undetermined(a, open_, "whether the regime applies")
+            a.open_scope.append(entry)
 
     triggers = rules.in_step("trigger", as_of)
     if triggers:
-        statuses = [a.test(entry) for entry in triggers]
-        met = [e for e, s in zip(triggers, statuses, strict=True) if s is Status.MET]
-        for entry in met:
-            a.quote(entry, f"met: {entry.title}")
-        if not met:
-            if Status.UNDETERMINED in statuses:
-                return _undetermined(
-                    a, _open(triggers, statuses), "whether the deal is an acquisition it covers"
-                )
+        met, open_ = _tested(a, triggers)
+        if not met and not open_:
             for entry in triggers:
                 a.quote(entry, f"not met: {entry.title}")
             return _finish_info(a, Verdict.NOT_REQUIRED)
+        for entry in met:
+            a.quote(entry, f"met: {entry.title}")
+        if not met:
+            return _undetermined(a, open_, "whether the deal is an acquisition it covers")
+    elif a.open_scope:
+        # Without trigger provisions in force nothing below can settle the verdict alone.
+        return _undetermined(a, [], "")
 
     for step, verdict in (("prohibited", Verdict.PROHIBITED), ("mandatory", Verdict.MANDATORY)):
         entries = rules.in_step(step, as_of)
-        statuses = [a.test(entry) for entry in entries]
-        met = [e for e, s in zip(entries, statuses, strict=True) if s is Status.MET]
+        met, open_ = _tested(a, entries)
         if met:
             for entry in met:
                 a.quote(entry, f"met: {entry.title}")
             if verdict is Verdict.MANDATORY:
                 for entry in rules.in_step("standstill", as_of):
-                    cited = a.provision(entry.id)
-                    assert cited is not None
-                    a.standstill(entry.title, cited)
-            _periods(a)
+                    if a.condition_met(entry):
+                        cited = a.provision(entry.id)
+                        assert cited is not None
+                        a.standstill(entry.title, cited)
             return _finish_info(a, verdict)
-        if Status.UNDETERMINED in statuses:
-            return _undetermined(a, _open(entries, statuses), f"whether the {step} rule applies")
+        if open_:
+            return _undetermined(a, open_, f"whether the {step} rule applies")
         for entry in entries:
             a.quote(entry, f"not met: {entry.title}")
 
     voluntary = rules.in_step("voluntary", as_of)
-    statuses = [a.test(entry) for entry in voluntary]
-    met = [e for e, s in zip(voluntary, statuses, strict=True) if s is Status.MET]
+    met, open_ = _tested(a, voluntary)
     if met:
         for entry in met:
             a.quote(entry, f"met: {entry.title}")
-        _periods(a)
         return _finish_info(a, Verdict.VOLUNTARY)
-    if Status.UNDETERMINED in statuses:
-        return _undetermined(
-            a, _open(voluntary, statuses), "whether the authority can review the deal"
-        )
+    if open_:
+        return _undetermined(a, open_, "whether the authority can review the deal")
     for entry in voluntary:
         a.quote(entry, f"not met: {entry.title}")
     if not a.result.reasons:
@@ -315,29 +363,33 @@ def assess_rules(rules: RegimeRules, deal: Deal, as_of: dt.date) -> RegimeVerdic
     return _finish_info(a, Verdict.NOT_REQUIRED)
 
 
-def _open(entries: list[Entry], statuses: list[Status]) -> list[Entry]:
-    return [e for e, s in zip(entries, statuses, strict=True) if s is Status.UNDETERMINED]
+def _open(a: RuleAssessment, entry: Entry, what: str) -> None:
+    a.quote(entry, f"{what} turns on the facts asked below: {entry.title}")
+    a.ask_for(entry)
 
 
 def _undetermined(a: RuleAssessment, entries: list[Entry], what: str) -> RegimeVerdict:
+    for entry in a.open_scope:
+        _open(a, entry, "whether the regime applies")
     for entry in entries:
-        a.quote(entry, f"{what} turns on the facts asked below: {entry.title}")
+        _open(a, entry, what)
     return a.finish(Verdict.UNDETERMINED)
 
 
-def _periods(a: RuleAssessment) -> None:
-    for entry in a.rules.in_step("period", a.as_of):
-        cited = a.provision(entry.id)
-        assert cited is not None
-        notes = getattr(cited, "notes", None)
-        a.period(entry.title, str(notes) if notes else entry.title, cited)
-
-
 def _finish_info(a: RuleAssessment, verdict: Verdict) -> RegimeVerdict:
+    """Quote the information provisions met; list the review periods whose condition is met.
+
+    With a scope provision undetermined, only 'not required' stands (it holds either way)."""
+    if a.open_scope and verdict is not Verdict.NOT_REQUIRED:
+        a.result.standstill = None
+        return _undetermined(a, [], "")
     for entry in a.rules.in_step("info", a.as_of):
-        version = entry.version_at(a.as_of)
-        assert version is not None and version.condition is not None
-        explained = evaluate(version.condition, a.facts, a._resolve)
-        if explained.status is Status.MET:
+        if a.condition_met(entry):
             a.quote(entry, entry.title)
+    for entry in a.rules.in_step("period", a.as_of):
+        if a.condition_met(entry):
+            cited = a.provision(entry.id)
+            assert cited is not None
+            notes = cited.notes if isinstance(cited, Cited) else None
+            a.period(entry.title, notes or entry.title, cited)
     return a.finish(verdict)

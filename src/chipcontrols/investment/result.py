@@ -1,7 +1,7 @@
 """What an assessment says, per regime: verdict, thresholds, reasons, questions, trace.
 
-`Assessment` is the builder the regime procedures use: each step of the instrument records a
-trace node with its citation; reasons quote the provision; questions name the missing fact.
+`Assessment` is the builder the rule procedure (engine.py) uses: each provision tested records
+a trace node with its citation; reasons quote the provision; questions name the missing fact.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from chipcontrols.investment.engine import RegimeRules
-    from chipcontrols.investment.lawdata import ProvisionVersion, RegimeLaw
 
 
 class _Source(Protocol):
@@ -24,8 +23,7 @@ class _Source(Protocol):
 
 
 class CitedVersion(Protocol):
-    """One dated version of a provision, as an answer cites it (a rule-file version in
-    force, or one of the older law/_fdi/ files)."""
+    """One dated version of a provision, as an answer cites it."""
 
     @property
     def provision_id(self) -> str: ...
@@ -184,9 +182,9 @@ _RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 class Assessment:
-    """Builder for one regime's verdict; procedures call it step by step."""
+    """Builder for one regime's verdict; the procedure calls it step by step."""
 
-    def __init__(self, law: RegimeLaw | RegimeRules, as_of: dt.date) -> None:
+    def __init__(self, law: RegimeRules, as_of: dt.date) -> None:
         self.law = law
         self.as_of = as_of
         self.result = RegimeVerdict(
@@ -206,22 +204,6 @@ class Assessment:
             self.result.provisions.append(version)
             if _RANK[version.confidence] > _RANK[self.result.confidence]:
                 self.result.confidence = version.confidence
-        return version
-
-    def fdi_provision(self, provision_id: str) -> ProvisionVersion | None:
-        """`provision` for the procedures still reading law/_fdi/ files (with their values)."""
-        from chipcontrols.investment.lawdata import ProvisionVersion
-
-        version = self.provision(provision_id)
-        assert version is None or isinstance(version, ProvisionVersion)
-        return version
-
-    def fdi_first(self, provision_id: str) -> ProvisionVersion:
-        """`first` for the procedures still reading law/_fdi/ files (with their values)."""
-        from chipcontrols.investment.lawdata import ProvisionVersion
-
-        version = self.first(provision_id)
-        assert isinstance(version, ProvisionVersion)
         return version
 
     def first(self, provision_id: str) -> CitedVersion:

@@ -1,7 +1,7 @@
 """The controlled vocabulary of a deal file: what a target does and what it makes.
 
-Regime modules map these tags onto each instrument's own sector definitions (the mapping is
-law data, in `law/_fdi/`); a tag not listed here is an input error naming the field.
+The rule files map these tags onto each instrument's own sector definitions (the mapping is
+law data, in `law/fdi/`); a tag not listed here is an input error naming the field.
 """
 
 from __future__ import annotations

@@ -52,12 +52,12 @@ class Rulebook:
         self.lists = lists or {}
         self.version = version
         self._validate()
-        # The earliest export-control law: investment provisions (kind 'deal') reach back to
-        # old statutes and would make every date 'encoded'.
+        # The earliest export-control law: investment provisions (kinds 'deal' and
+        # 'deal_party') reach back to old statutes and would make every date 'encoded'.
         effective = [
             v.effective
             for e in entries.values()
-            if set(e.applies_to) - {"deal"}
+            if set(e.applies_to) - {"deal", "deal_party"}
             for v in e.versions
         ]
         self.earliest: dt.date | None = min(effective) if effective else None

@@ -1,1 +1,0 @@
-"""One module per investment-screening regime; each reads like its instrument."""
