@@ -22,7 +22,7 @@ KINDS = {
     "EU entry": ("eu/dual_use/3b001.yaml", "effective:"),
     "Chinese controls": ("cn/coverage.yaml", "effective:"),
     "investment rule": ("fdi/uk_nsi.yaml", "citation:"),
-    "ownership rule (screening)": ("_screening/us_ear_affiliates_rule.yaml", "citation:"),
+    "ownership rule (screening)": ("screening/us_ear_affiliates_rule.yaml", "citation:"),
 }
 
 

@@ -52,12 +52,13 @@ class Rulebook:
         self.lists = lists or {}
         self.version = version
         self._validate()
-        # The earliest export-control law: investment provisions (kinds 'deal' and
-        # 'deal_party') reach back to old statutes and would make every date 'encoded'.
+        # The earliest export-control law: investment and ownership provisions (kinds "deal",
+        # 'deal_party', 'ownership') reach back to old statutes and would make every date
+        # 'encoded'.
         effective = [
             v.effective
             for e in entries.values()
-            if set(e.applies_to) - {"deal", "deal_party"}
+            if set(e.applies_to) - {"deal", "deal_party", "ownership"}
             for v in e.versions
         ]
         self.earliest: dt.date | None = min(effective) if effective else None

@@ -75,6 +75,7 @@ class Effect:
     reason_for_control: str | None = None
     exceptions: tuple[str, ...] = ()
     overcomes: tuple[str, ...] = ()  # requirement rule ids an exception can overcome
+    reaches: tuple[str, ...] = ()  # ownership rules: the restricted-party lists whose entries count
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,14 @@ def _parse_effect(raw: Any, *, loc: str) -> Effect:
         raw,
         loc=loc,
         required=("step",),
-        optional=("verdict", "review_policy", "reason_for_control", "exceptions", "overcomes"),
+        optional=(
+            "verdict",
+            "review_policy",
+            "reason_for_control",
+            "exceptions",
+            "overcomes",
+            "reaches",
+        ),
     )
     verdict = raw.get("verdict")
     policy = raw.get("review_policy")
@@ -215,6 +223,9 @@ def _parse_effect(raw: Any, *, loc: str) -> Effect:
         overcomes=tuple(
             _str(e, loc=f"{loc}.overcomes[{i}]", pattern=_ID)
             for i, e in enumerate(raw.get("overcomes") or [])
+        ),
+        reaches=tuple(
+            _str(e, loc=f"{loc}.reaches[{i}]") for i, e in enumerate(raw.get("reaches") or [])
         ),
     )
 

@@ -3,9 +3,11 @@
 Both rules reach an entity owned 50 percent or more, directly or indirectly, by listed
 parties. Indirect ownership counts through owners that are themselves reached by the rule
 (an entity 50 percent owned by a blocked entity is blocked): shares are summed per owner
-level, not multiplied down a chain. Each rule is dated law read from
-`law/_screening/*.yaml`; on a date when a rule is suspended or not yet in force the share
-is still computed and reported, with that status.
+level, not multiplied down a chain. Each rule is dated law in the rulebook's one format
+(`law/screening/*.yaml`, kind `ownership`): its condition states the threshold and whether
+owners' shares are added; its effect names the lists it reaches; a stay is `not_enforced`. On
+a date when a rule is suspended or not yet in force the share is still computed and reported,
+with that status.
 
 Three-valued: when a listed owner's share is not given, or an owner's own ownership is
 unknown, and the known shares do not decide, the answer is `undetermined` with questions.
@@ -17,15 +19,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from chipcontrols.errors import InputError, LawError
-from chipcontrols.rulebook.yamlio import load_yaml_text
+from chipcontrols.rulebook.conditions import Compare, Node
+from chipcontrols.rulebook.evaluate import Facts, Status, status_of
+from chipcontrols.rulebook.rulebook import load_rulebook
 
-RULE_FILES = ("us_ear_affiliates_rule.yaml", "us_ofac_50_percent_rule.yaml")
 MAX_OWNERS = 1000
 MAX_DEPTH = 25
+OWNERSHIP_KIND = "ownership"  # the rulebook kind of the ownership rules (law/screening/)
+_SHARE_FACTS = {"owned_percent_aggregate": "aggregate", "owned_percent_single": "individual"}
 
 
 class Tri(StrEnum):
@@ -44,6 +48,8 @@ class RuleVersion:
     text: str
     confidence: str
     notes: str | None
+    threshold: float
+    condition: Node | None = None
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,12 @@ class OwnershipRule:
     id: str
     title: str
     lists: tuple[str, ...]
-    threshold: float
     not_formalised: str | None
     versions: tuple[RuleVersion, ...]
+
+    @property
+    def threshold(self) -> float:
+        return self.versions[-1].threshold
 
     def at(self, on: dt.date) -> RuleVersion | None:
         current = None
@@ -65,39 +74,85 @@ class OwnershipRule:
 
 @lru_cache(maxsize=1)
 def ownership_rules() -> tuple[OwnershipRule, ...]:
+    """The ownership rules of the bundled rulebook (kind `ownership`), each version with the
+    threshold and the aggregation its condition states; a stay ('not_enforced') is a
+    'suspended' version from its first day."""
+    rulebook = load_rulebook()
     out = []
-    base = resources.files("chipcontrols").joinpath("law", "_screening")
-    for name in RULE_FILES:
-        raw = load_yaml_text(base.joinpath(name).read_text("utf-8"), loc=name, error=LawError)
-        try:
-            versions = tuple(
+    for entry in sorted(rulebook.entries.values(), key=lambda e: e.id):
+        if OWNERSHIP_KIND not in entry.applies_to:
+            continue
+        versions: list[RuleVersion] = []
+        lists: tuple[str, ...] = ()
+        for version in entry.versions:
+            if version.status != "in_force" or version.condition is None:
+                continue
+            share, threshold = _threshold(version.condition, loc=entry.file)
+            if version.effect is not None and version.effect.reaches:
+                lists = version.effect.reaches
+            aggregation = _SHARE_FACTS[share]
+            url = version.source.url or ""
+            versions.append(
                 RuleVersion(
-                    effective=_as_date(v["effective"]),
-                    status=str(v.get("status", "in_force")),
-                    aggregation=str(v["aggregation"]),
-                    citation=" ".join(str(v["source"]["citation"]).split()),
-                    url=str(v["source"]["url"]),
-                    text=" ".join(str(v["text"]).split()),
-                    confidence=str(v.get("confidence", "high")),
-                    notes=v.get("notes"),
+                    effective=version.effective,
+                    status="in_force",
+                    aggregation=aggregation,
+                    citation=version.source.citation,
+                    url=url,
+                    text=version.text,
+                    confidence=version.confidence,
+                    notes=version.notes,
+                    threshold=threshold,
+                    condition=version.condition,
                 )
-                for v in raw["versions"]
             )
-            rule = OwnershipRule(
-                id=str(raw["id"]),
-                title=str(raw["title"]),
-                lists=tuple(raw["lists"]),
-                threshold=float(raw["threshold_percent"]),
-                not_formalised=raw.get("not_formalised"),
-                versions=versions,
+            if version.not_enforced_from is not None:
+                versions.append(
+                    RuleVersion(
+                        effective=version.not_enforced_from,
+                        status="suspended",
+                        aggregation=aggregation,
+                        citation=version.not_enforced_reason or "",
+                        url=url,
+                        text=version.not_enforced_reason or "",
+                        confidence=version.confidence,
+                        notes=None,
+                        threshold=threshold,
+                        condition=version.condition,
+                    )
+                )
+        if not versions or not lists:
+            raise LawError(
+                "an ownership rule needs a version in force that 'reaches' lists", loc=entry.file
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise LawError(f"ownership rule file is malformed: {exc}", loc=name) from None
-        dates = [v.effective for v in versions]
-        if dates != sorted(dates) or len(set(dates)) != len(dates):
-            raise LawError("versions must be sorted by effective date", loc=name)
-        out.append(rule)
+        first = entry.versions[0]
+        out.append(
+            OwnershipRule(
+                id=entry.id,
+                title=entry.title,
+                lists=lists,
+                not_formalised=first.not_formalised,
+                versions=tuple(sorted(versions, key=lambda v: v.effective)),
+            )
+        )
     return tuple(out)
+
+
+def _threshold(condition: Node, *, loc: str) -> tuple[str, float]:
+    """An ownership rule's condition is one test: the share reached >= the threshold."""
+    if (
+        not isinstance(condition, Compare)
+        or condition.op != ">="
+        or condition.param not in _SHARE_FACTS
+        or isinstance(condition.value, bool)
+        or not isinstance(condition.value, int | float)
+    ):
+        raise LawError(
+            "an ownership rule's condition is '{param: owned_percent_aggregate (or "
+            "owned_percent_single), op: '>=', value: <percent>}'",
+            loc=loc,
+        )
+    return condition.param, float(condition.value)
 
 
 def _as_date(value: Any) -> dt.date:
@@ -238,15 +293,35 @@ def _pct(p: float | None) -> str:
     return "share not given" if p is None else f"{p:g}%"
 
 
+_STATUS = {
+    Status.MET: "applies",
+    Status.UNDETERMINED: "undetermined",
+    Status.NOT_MET: "does_not_apply",
+}
+
+
+def _decide(version: RuleVersion, ev: _Eval) -> Status:
+    """The rule's condition on the share the chain gives (unknown while a share is open)."""
+    assert version.condition is not None
+    share = None if ev.status is Tri.UNKNOWN else ev.share
+    param = (
+        "owned_percent_aggregate"
+        if version.aggregation == "aggregate"
+        else ("owned_percent_single")
+    )
+    return status_of(version.condition, Facts({param: share}), lambda *_: Status.UNDETERMINED)
+
+
 def assess_ownership(party_name: str, owners: list[OwnerNode], on: dt.date) -> list[dict[str, Any]]:
     """For each ownership rule: does it reach the party on date `on`, and why."""
     out = []
     for rule in ownership_rules():
         version = rule.at(on)
+        threshold = version.threshold if version else rule.threshold
         ev = _evaluate(
             owners,
             rule.lists,
-            rule.threshold,
+            threshold,
             (version.aggregation if version else "aggregate") == "aggregate",
             party_name,
         )
@@ -254,19 +329,15 @@ def assess_ownership(party_name: str, owners: list[OwnerNode], on: dt.date) -> l
             status = "not_in_force"
         elif version.status == "suspended":
             status = "suspended"
-        elif ev.status is Tri.YES:
-            status = "applies"
-        elif ev.status is Tri.UNKNOWN:
-            status = "undetermined"
         else:
-            status = "does_not_apply"
+            status = _STATUS[_decide(version, ev)]
         out.append(
             {
                 "rule_id": rule.id,
                 "title": rule.title,
                 "status": status,
                 "owned_percent": round(ev.share, 4),
-                "threshold_percent": rule.threshold,
+                "threshold_percent": threshold,
                 "reached": ev.status.value,
                 "lists": list(rule.lists),
                 "listed_owners": ev.reached_by,
