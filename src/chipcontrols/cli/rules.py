@@ -31,7 +31,9 @@ def _jurisdiction(raw: str | None, rulebook: Rulebook) -> str | None:
 @handle_errors
 def list_rules(
     as_of: AsOf = None,
-    jurisdiction: Annotated[str | None, typer.Option(help="ISO code or EU.")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="ISO code or EU.")
+    ] = None,
     fmt: Format = "text",
 ) -> None:
     """Every entry in force on a date."""
@@ -144,7 +146,9 @@ def show(
 def diff(
     date_from: Annotated[str, typer.Option("--from", help="Earlier date YYYY-MM-DD.")],
     date_to: Annotated[str, typer.Option("--to", help="Later date YYYY-MM-DD.")],
-    jurisdiction: Annotated[str | None, typer.Option(help="ISO code or EU.")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option("--jurisdiction", "-j", help="ISO code or EU.")
+    ] = None,
     fmt: Format = "text",
 ) -> None:
     """Every entry whose conditions changed between two dates, old against new."""
