@@ -93,9 +93,19 @@ def test_undated_sources_do_not_grow() -> None:
     assert undated <= 100
 
 
-def test_asml_immersion_scanners_say_the_overlay_is_unpublished() -> None:
+# ASML's dedicated chuck overlay where a source quoting ASML gives it (highuvlith docs/nodes/
+# 22-to-10nm.md and litho-math.md, citing ASML's SPIE 2014 presentation and product pages).
+_ASML_DCO = {"NXT:1950i": 2.5, "NXT:1970Ci": 2.0, "NXT:1980Di": 1.6, "NXT:2000i": 1.4}
+
+
+def test_asml_immersion_scanners_give_the_overlay_or_say_it_is_unpublished() -> None:
     cat = load_catalog()
-    for name in ("NXT:2000i", "NXT:2050i", "NXT:2100i", "NXT:1980Di", "NXT:1980Fi", "NXT:1970Ci"):
+    for name, dco in _ASML_DCO.items():
+        product = cat.get(name)
+        assert product.item["dedicated_chuck_overlay_nm"] == dco
+        source = product.source_of("dedicated_chuck_overlay_nm")
+        assert source is not None and "highuvlith" in source["source"]
+    for name in ("NXT:2050i", "NXT:2100i", "NXT:2150i", "NXT:1980Fi"):
         product = cat.get(name)
         assert "dedicated_chuck_overlay_nm" not in product.item
         note = product.unpublished_note("dedicated_chuck_overlay_nm")
@@ -119,7 +129,8 @@ def test_where_filters() -> None:
         maker="ASML",
         where=[parse_where("!dedicated_chuck_overlay_nm"), parse_where("immersion=true")],
     )
-    assert {p.name for p in lacking} >= {"ASML TWINSCAN NXT:2000i"}
+    assert {p.name for p in lacking} >= {"ASML TWINSCAN NXT:2050i"}
+    assert "ASML TWINSCAN NXT:2000i" not in {p.name for p in lacking}
     assert search_products(cat, text="dgx h100")[0].name == "NVIDIA DGX H100"
     with pytest.raises(InputError):
         parse_where("tpp >>> 3")

@@ -19,7 +19,7 @@ def test_list_filters() -> None:
 
 
 def test_show_prints_every_figure_with_its_source() -> None:
-    result = runner.invoke(app, ["catalog", "show", "NXT:2000i"])
+    result = runner.invoke(app, ["catalog", "show", "NXT:2050i"])
     assert result.exit_code == 0, result.output
     assert "wavelength_nm = 193" in result.output
     assert "source (" in result.output
@@ -35,7 +35,7 @@ def test_classify_product_shows_the_maker_statement() -> None:
     assert "Maker statements compared with the engine" in result.output
     assert "AGREES" in result.output
     data = runner.invoke(
-        app, ["classify", "--product", "NXT:2000i", "--as-of", "2024-01-01", "-f", "json"]
+        app, ["classify", "--product", "NXT:2050i", "--as-of", "2024-01-01", "-f", "json"]
     )
     statements = json.loads(data.output)["maker_statements"]
     assert statements[0]["outcome"] == "open"

@@ -32,10 +32,20 @@ def test_dgx_h100_agrees_through_4a090() -> None:
 
 
 def test_asml_statement_is_open_and_names_the_unpublished_figure() -> None:
-    (c,) = compare_product(load_catalog().get("NXT:2000i"))
+    # ASML names the NXT:2050i in its Dutch statement of 30 June 2023; no overlay for it is held.
+    c = compare_product(load_catalog().get("NXT:2050i"))[0]
     assert c.outcome == OPEN
     assert c.unpublished == ["dedicated_chuck_overlay_nm"]
     assert "not published by the maker" in c.reason
+
+
+def test_asml_dutch_statements_agree_where_the_overlay_is_known() -> None:
+    # ASML (30 June 2023): NXT:2000i licensed from 1 Sept 2023; (6 Sept 2024): NXT:1970i and
+    # NXT:1980i from 7 Sept 2024. Overlays 1.4 / 2.0 / 1.6 nm as quoted from ASML (catalog sources).
+    cat = load_catalog()
+    for name in ("NXT:2000i", "NXT:1970Ci", "NXT:1980Di"):
+        (nl,) = [c for c in compare_product(cat.get(name)) if c.statement.jurisdiction == "NL"]
+        assert nl.outcome == AGREES, (name, nl.reason)
 
 
 def test_letter_requirements_are_not_compared_with_the_list() -> None:
@@ -56,9 +66,10 @@ def test_generated_table_is_in_sync() -> None:
 def test_unpublished_note_for_questions() -> None:
     from chipcontrols.catalog.statements import unpublished_note
 
-    text = unpublished_note("NXT:2000i", "dedicated_chuck_overlay_nm")
+    text = unpublished_note("NXT:2050i", "dedicated_chuck_overlay_nm")
     assert text is not None
     assert text.startswith("ASML does not publish the dedicated_chuck_overlay_nm")
-    assert "What the maker has said" in text and "NXT:2000i" in text
-    assert unpublished_note("NXT:2000i", "wavelength_nm") is None
+    assert "What the maker has said" in text and "NXT:2050i" in text
+    assert unpublished_note("NXT:2000i", "dedicated_chuck_overlay_nm") is None
+    assert unpublished_note("NXT:2050i", "wavelength_nm") is None
     assert unpublished_note("no such product", "wavelength_nm") is None

@@ -174,8 +174,15 @@ def eccn_reasons_question(coverage: Coverage, eccn: str) -> Question:
 def procedure_citation(rulebook: Rulebook, key: str, as_of: dt.date) -> str:
     """The citation the EAR procedure gives for a step or outcome (`us.ear.procedure.<key>`),
     in the version in force on the date (the first version before it begins)."""
-    dated = rulebook.lists.get(f"us.ear.procedure.{key}")
-    if dated is None:
-        raise KeyError(f"the rulebook has no citation us.ear.procedure.{key}")
-    version = dated.version_at(as_of) or dated.versions[0]
-    return version.source.citation
+    cache: dict[tuple[str, dt.date], str] = rulebook.__dict__.setdefault("_procedure_cites", {})
+    found = cache.get((key, as_of))
+    if found is None:
+        dated = rulebook.lists.get(f"us.ear.procedure.{key}")
+        if dated is None:
+            raise KeyError(f"the rulebook has no citation us.ear.procedure.{key}")
+        version = dated.version_at(as_of) or dated.versions[0]
+        found = version.source.citation
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[(key, as_of)] = found
+    return found
