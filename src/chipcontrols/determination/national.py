@@ -37,13 +37,26 @@ class Regime:
     citation: str
     requirement: str
     scope_note: str
+    # A regime whose quoted requirement reaches only listed parties names the list here
+    # (member 'parties:<list id>' of its regime list): a listed item then needs the licence
+    # only for such a party, and is undetermined otherwise.
+    party_list: str | None = None
+
+
+_PARTIES = "parties:"
 
 
 def regime(rulebook: Rulebook, code: str, as_of: dt.date) -> Regime:
     """The regime's version in force on the date (its first version before it begins)."""
     found = _regime_list(rulebook, code)
     version = found.version_at(as_of) or found.versions[0]
-    return Regime(code, found.name, version.source.citation, version.text, version.notes or "")
+    party_list = next(
+        (m.removeprefix(_PARTIES) for m in sorted(version.members) if m.startswith(_PARTIES)),
+        None,
+    )
+    return Regime(
+        code, found.name, version.source.citation, version.text, version.notes or "", party_list
+    )
 
 
 def regime_codes(rulebook: Rulebook) -> list[str]:
@@ -133,7 +146,36 @@ def determine_listed(
             )
             lines.append(result)
             continue
-        if met:
+        if (
+            met
+            and regime.party_list is not None
+            and not _listed_party(regime.party_list, txn, rulebook, as_of)
+        ):
+            # The requirement reaches listed parties only: for others the rulebook does not
+            # know whether a licence is needed (asked, never free).
+            result.verdict = "undetermined"
+            listed = rulebook.lists[regime.party_list]
+            result.questions.append(
+                Question(
+                    f"listed_party:{regime.party_list}",
+                    f"Is a party to this export on {listed.name}, or does {regime.name} require "
+                    f"a licence for this item to {txn.destination} anyway? The item is listed "
+                    f"({', '.join(e.entry for e in met)}); the rulebook encodes the licence "
+                    "requirement only for listed parties.",
+                    "parties[]",
+                    f"{regime.jurisdiction.lower()}.classification",
+                )
+            )
+            result.reasons.append(
+                Reason(
+                    f"{regime.jurisdiction.lower()}.classification",
+                    regime.citation,
+                    f"The item is listed ({', '.join(e.entry for e in met)}), but no party is on "
+                    f"{listed.name} as encoded: {regime.requirement}",
+                    note=regime.scope_note,
+                )
+            )
+        elif met:
             result.verdict = "licence_required"
             for entry in met:
                 result.reasons.append(
@@ -215,6 +257,19 @@ def determine_listed(
         result.questions = unique_questions(result.questions)
         lines.append(result)
     return combine(regime.jurisdiction, lines, regime.scope_note, coverage)
+
+
+def _listed_party(list_id: str, txn: Transaction, rulebook: Rulebook, as_of: dt.date) -> bool:
+    """Whether a party's name (or alias) is a member of the list on the date (case and spacing
+    folded; the list names the parties as announced)."""
+
+    def fold(name: str) -> str:
+        return " ".join(name.casefold().split())
+
+    members = {fold(m) for m in rulebook.members(list_id, as_of)}
+    return any(
+        fold(name) in members for party in txn.parties for name in (party.name, *party.aliases)
+    )
 
 
 def _apply_findings(result: LineResult, findings: list[SanctionsFinding]) -> None:
