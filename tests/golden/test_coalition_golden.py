@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chipcontrols.scenario.coalition import Analyst, Row, parse_end_uses, parse_suppliers
+from chipcontrols.scenario.coalition import OPEN, Analyst, Row, parse_end_uses, parse_suppliers
 from chipcontrols.scenario.timeline import timeline
 
 FOLDER = Path(__file__).parent / "coalition"
@@ -25,6 +25,8 @@ _EXPECT_KEYS = {
     "supplied_from",
     "us_reach",
     "products_free",
+    "products",
+    "not_free",
 }
 
 
@@ -49,7 +51,8 @@ def _cases() -> list[Any]:
             assert set(case["expect"]) <= _EXPECT_KEYS, f"{path.name}: unknown expectation"
             cap = case.get("capability", doc["capability"])
             day = _day(case["as_of"])
-            out.append(pytest.param(doc, cap, day, case, id=f"{path.stem}:{cap}@{day}"))
+            dest = case.get("destination", doc["destination"])
+            out.append(pytest.param(doc, cap, day, case, id=f"{path.stem}:{cap}->{dest}@{day}"))
     return out
 
 
@@ -77,6 +80,14 @@ def _check(row: Row, expect: dict[str, Any]) -> list[str]:
         actual = reach.status if reach else None
         if actual != status:
             problems.append(f"US reach {code}: expected {status}, got {actual}")
+    for code, products in (expect.get("products") or {}).items():
+        found = {p.name: p.outcome.own.status for p in row.cells[code].products}
+        for name, status in products.items():
+            if found.get(name) != status:
+                problems.append(f"{code} {name}: expected {status}, got {found.get(name)}")
+    for code in expect.get("not_free") or []:
+        if row.cells[code].status in OPEN:
+            problems.append(f"cell {code}: expected not free, got {row.cells[code].status}")
     for code, names in (expect.get("products_free") or {}).items():
         missing = [n for n in names if n not in row.cells[code].best]
         if missing:
@@ -91,7 +102,7 @@ def _check(row: Row, expect: dict[str, Any]) -> list[str]:
 def test_golden_coalition(doc: dict[str, Any], capability: str, day: dt.date, case: Any) -> None:
     analyst = _analyst(parse_end_uses(doc.get("end_uses")))
     matrix = analyst.matrix(
-        doc["destination"],
+        case.get("destination", doc["destination"]),
         day,
         suppliers=parse_suppliers(doc.get("suppliers")),
         capabilities=[capability],

@@ -32,7 +32,12 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_heatmap_png_grows_with_rows_and_columns(tmp_path: Path) -> None:
     full = heatmap(matrix(), tmp_path / "all.png")
     small = heatmap(
-        Analyst().matrix("CN", D(2023, 8, 31), capabilities=["euv_lithography", "hbm"]),
+        Analyst().matrix(
+            "CN",
+            D(2023, 8, 31),
+            suppliers=("US", "NL", "JP"),
+            capabilities=["euv_lithography", "hbm"],
+        ),
         tmp_path / "small.png",
     )
     (w_full, h_full), (w_small, h_small) = _png_size(full), _png_size(small)

@@ -12,7 +12,8 @@ import pytest
 from chipcontrols.catalog import load_catalog
 from chipcontrols.determination.record import TraceNode, Verdict
 from chipcontrols.errors import InputError, NotFoundError
-from chipcontrols.scenario.capabilities import load_capabilities
+from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.scenario.capabilities import load_capabilities, parse_capabilities
 from chipcontrols.scenario.coalition import (
     ALL_SUPPLIERS,
     CONDITIONS,
@@ -29,7 +30,9 @@ from chipcontrols.scenario.coalition import (
     Met,
     Outcome,
     Row,
+    change_dates,
     coalition_matrix,
+    export_law,
     parse_assumptions,
     parse_end_uses,
     parse_suppliers,
@@ -207,12 +210,34 @@ def test_band_divided_by_the_law_is_undetermined() -> None:
             ],
         }
     )
-    split = Analyst(scenario.rulebook).matrix("CN", D(2027, 2, 1), capabilities=["arfi_dco_2_4"])
-    jp = split.row("arfi_dco_2_4").cells["JP"]
+    # Classes with the overlay as a band (the catalog's scanners may state their own figure, which
+    # is then used instead of the band).
+    scanner = {"wavelength_nm": 193, "immersion": True, "numerical_aperture": 1.35}
+    vocabulary = parse_capabilities(
+        {
+            "capabilities": [
+                {
+                    "id": cap_id,
+                    "name": cap_id,
+                    "group": "Lithography",
+                    "kind": "lithography_scanner",
+                    "description": "ArF immersion scanners in an overlay band",
+                    "facts": scanner,
+                    "bands": {"dedicated_chuck_overlay_nm": band},
+                    "band_source": {"citation": "15 CFR 774 Supp. 1, 3B993.f.1.b.2"},
+                }
+                for cap_id, band in (("wide", {"above": 1.5, "max": 2.4}), ("tight", {"max": 1.5}))
+            ]
+        },
+        rulebook=scenario.rulebook,
+        catalog=load_catalog(),
+    )
+    analyst = Analyst(scenario.rulebook, vocabulary=vocabulary)
+    matrix = analyst.matrix("CN", D(2027, 2, 1), suppliers=("JP",))
+    jp = matrix.row("wide").cells["JP"]
     assert jp.status == UNDETERMINED
     assert any("divides the capability's band" in n for n in jp.outcome.notes)
-    whole = Analyst(scenario.rulebook).matrix("CN", D(2027, 2, 1), capabilities=["arfi_dco_1_5"])
-    assert whole.row("arfi_dco_1_5").cells["JP"].status == LICENCE
+    assert matrix.row("tight").cells["JP"].status == LICENCE
 
 
 def test_answers_are_cached_per_law_epoch() -> None:
@@ -229,7 +254,8 @@ def test_matrix_json_contract() -> None:
     assert {"as_of", "destination", "rulebook_version", "suppliers", "capabilities", "gaps"} <= set(
         data
     )
-    assert [s["code"] for s in data["suppliers"]] == ["US", "NL", "JP"]
+    assert [s["code"] for s in data["suppliers"]] == list(ALL_SUPPLIERS)
+    assert {"code": "CN", "name": "China", "export_from": "CN", "law": ["CN"]} in data["suppliers"]
     row = next(c for c in data["capabilities"] if c["id"] == "arfi_dco_1_5")
     assert row["gap"] is True and row["supplied_from"] == ["NL"]
     assert row["cells"]["JP"]["status"] == "licence_required"
@@ -237,11 +263,17 @@ def test_matrix_json_contract() -> None:
     assert {g["capability"] for g in data["gaps"]} >= {"arfi_dco_1_5", "arfi_dco_2_4"}
 
 
+def _before_earliest() -> dt.date:
+    earliest = load_rulebook().earliest
+    assert earliest is not None
+    return earliest - dt.timedelta(days=1)
+
+
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
         (lambda: coalition_matrix("XX", D(2024, 1, 1)), InputError, "not an ISO 3166"),
-        (lambda: coalition_matrix("CN", D(2018, 1, 1)), InputError, "before the earliest law"),
+        (lambda: coalition_matrix("CN", _before_earliest()), InputError, "before the earliest law"),
         (
             lambda: coalition_matrix("CN", D(2024, 1, 1), capabilities=["warp_drive"]),
             NotFoundError,
@@ -322,3 +354,105 @@ def test_gap_flags() -> None:
     assert open_.state == "open" and not open_.gap
     nothing = _row(US=(NOT_MODELLED, None, False), NL=(NO_PRODUCT, None, False))
     assert nothing.state == NOT_MODELLED
+
+
+# ------------------------------------------------------------------ KR, TW and China as suppliers
+
+
+def _coverage_start(jurisdiction: str) -> dt.date:
+    """The first date of a jurisdiction's encoded coverage (law/<code>/coverage.yaml)."""
+    dated = load_rulebook().lists[f"{jurisdiction.lower()}.coverage.item_kinds"]
+    return dated.versions[0].effective
+
+
+@pytest.mark.parametrize("supplier", ["KR", "TW", "CN"])
+def test_no_cell_is_free_before_a_jurisdictions_encoded_law(supplier: str) -> None:
+    day = _coverage_start(supplier) - dt.timedelta(days=1)
+    destination = "US" if supplier == "CN" else "CN"
+    matrix = analyst().matrix(destination, day, suppliers=(supplier,))
+    statuses = {row.capability.id: row.cells[supplier].status for row in matrix.rows}
+    assert not {c: s for c, s in statuses.items() if s in (FREE, CONDITIONS)}
+    # Kinds the jurisdiction has entries for answer undetermined; the others 'not modelled'.
+    for row in matrix.rows:
+        kind = row.capability.kind
+        if kind is not None and analyst().modelled(supplier, kind):
+            assert row.cells[supplier].status == UNDETERMINED, row.capability.id
+
+
+def test_korea_and_taiwan_are_never_free_for_items_their_encoded_lists_do_not_cover() -> None:
+    # Neither coverage list names an item kind (law/kr/coverage.yaml, law/tw/coverage.yaml): an
+    # item meeting no KR / TW entry is asked about, never 'not listed'.
+    matrix = analyst().matrix("CN", D(2025, 7, 1), suppliers=("KR", "TW"))
+    for row in matrix.rows:
+        for code in ("KR", "TW"):
+            assert row.cells[code].status not in (FREE, CONDITIONS), (row.capability.id, code)
+
+
+def test_korean_ai_chip_item_from_its_first_day() -> None:
+    h100 = load_catalog().get("NVIDIA H100 SXM5 80GB")
+    before = analyst().outcome(h100, "KR", "CN", D(2025, 2, 27))
+    after = analyst().outcome(h100, "KR", "CN", D(2025, 2, 28))
+    assert before.own.status == UNDETERMINED
+    assert after.own.status == LICENCE
+    assert ("KR", "licence_required") in after.own.verdicts
+
+
+def _materials() -> list[str]:
+    return [c.id for c in load_capabilities().capabilities if c.group.startswith("Materials")]
+
+
+def test_every_material_capability_names_an_item_china_controls() -> None:
+    # After the last encoded addition (2025 No. 18, 4 Apr. 2025) and to a destination no country
+    # measure names, each class is licensed by China, and no other supplier's law is encoded for it.
+    caps = _materials()
+    assert len(caps) >= 8
+    matrix = analyst().matrix("DE", D(2025, 6, 1), suppliers=ALL_SUPPLIERS, capabilities=caps)
+    for row in matrix.rows:
+        assert row.capability.is_class
+        assert row.cells["CN"].status == LICENCE, row.capability.id
+        assert row.cells["CN"].outcome.review_policy is None
+        others = {s: c.status for s, c in row.cells.items() if s != "CN"}
+        assert set(others.values()) <= {NOT_MODELLED, DOMESTIC}, (row.capability.id, others)
+
+
+def test_china_denies_gallium_to_the_united_states_only() -> None:
+    # MOFCOM Announcement 2024 No. 46 para 2 (3 Dec. 2024) names the United States.
+    us = cell("gallium_metal", "CN", D(2024, 12, 3), destination="US")
+    jp = cell("gallium_metal", "CN", D(2024, 12, 3), destination="JP")
+    assert (us.status, us.outcome.review_policy) == (LICENCE, "presumption_of_denial")
+    assert (jp.status, jp.outcome.review_policy) == (LICENCE, None)
+    assert cell("gallium_metal", "CN", D(2024, 12, 3), destination="CN").status == DOMESTIC
+
+
+def test_china_is_a_supplier_of_chips_only_as_far_as_its_law_is_encoded() -> None:
+    # No Chinese entry applies to integrated circuits: the CN column says so, it does not say free.
+    assert cell("ai_accelerator_tpp_4800", "CN", D(2025, 6, 1), destination="US").status == (
+        NOT_MODELLED
+    )
+
+
+def test_change_dates_leave_out_investment_screening_rules() -> None:
+    rulebook = load_rulebook()
+    dates = set(change_dates(rulebook))
+    export_dates = (
+        {
+            v.effective
+            for e in rulebook.entries.values()
+            if export_law(e)
+            for v in e.versions
+            if v.status != "announced"
+        }
+        | {v.not_enforced_from for e in rulebook.entries.values() for v in e.versions}
+        | {
+            lv.effective
+            for dated in rulebook.lists.values()
+            for lv in dated.versions
+            if lv.status != "announced"
+        }
+    )
+    deal_only = {
+        v.effective for e in rulebook.entries.values() if not export_law(e) for v in e.versions
+    } - export_dates
+    assert deal_only, "the rulebook holds investment rules with dates of their own"
+    assert not dates & deal_only
+    assert not export_law(next(e for e in rulebook.entries.values() if "deal" in e.applies_to))

@@ -18,7 +18,7 @@ D = dt.date
 
 @cache
 def full() -> Timeline:
-    return timeline(Analyst(), "CN", D(2022, 10, 1), D(2026, 11, 27))
+    return timeline(Analyst(), "CN", D(2022, 10, 1), D(2026, 11, 27), suppliers=("US", "NL", "JP"))
 
 
 def test_gap_spans_have_exact_dates() -> None:
@@ -68,6 +68,7 @@ def test_scenario_moves_the_closing_date() -> None:
         "CN",
         D(2022, 10, 1),
         D(2024, 11, 30),
+        suppliers=("US", "NL", "JP"),
         capabilities=["arfi_dco_2_4"],
     )
     (span,) = moved.gaps()
@@ -97,10 +98,51 @@ def test_other_steps(step: str) -> None:
     ("kwargs", "message"),
     [
         ({"start": D(2024, 1, 1), "end": D(2023, 1, 1)}, "before --from"),
-        ({"start": D(2018, 1, 1), "end": D(2023, 1, 1)}, "before the earliest law"),
+        ({"start": D(1900, 1, 1), "end": D(2023, 1, 1)}, "before the earliest law"),
         ({"start": D(2023, 1, 1), "end": D(2023, 2, 1), "step": "week"}, "unknown step"),
     ],
 )
 def test_bad_ranges(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(InputError, match=message):
         timeline(Analyst(), "CN", **kwargs)  # type: ignore[arg-type]
+
+
+def test_eu_euv_listed_from_2019() -> None:
+    # Delegated Regulation (EU) 2018/1922 (in force 15 Dec. 2018), Annex I 3B001.f.1; the EU's
+    # encoded coverage starts 1 Jan. 2019 (law/eu/coverage.yaml).
+    result = timeline(
+        Analyst(),
+        "CN",
+        D(2019, 1, 1),
+        D(2021, 12, 31),
+        suppliers=("EU", "NL"),
+        capabilities=["euv_lithography"],
+    )
+    periods = result.periods["euv_lithography"]
+    assert periods[0].start == D(2019, 1, 1)
+    assert all(p.cells == {"EU": "licence", "NL": "licence"} for p in periods)
+    assert not result.gaps()
+
+
+def test_timeline_columns_for_korea_taiwan_and_china() -> None:
+    result = timeline(
+        Analyst(),
+        "US",
+        D(2023, 1, 1),
+        D(2025, 12, 31),
+        suppliers=("KR", "TW", "CN"),
+        capabilities=["gallium_metal", "ai_accelerator_tpp_4800"],
+        step="changes",
+    )
+    gallium = [(p.start, p.cells["CN"]) for p in result.periods["gallium_metal"]]
+    # 2023 No. 23 from 1 Aug. 2023; 2024 No. 46 para 2 from 3 Dec. 2024; suspended by 2025 No. 72.
+    assert gallium == [
+        (D(2023, 1, 1), "free"),
+        (D(2023, 8, 1), "licence"),
+        (D(2024, 12, 3), "licence (PoD)"),
+        (D(2025, 11, 9), "licence"),
+    ]
+    chips = result.periods["ai_accelerator_tpp_4800"]
+    assert {p.cells["CN"] for p in chips} == {"not modelled"}
+    assert all(p.cells["KR"] != "free" and p.cells["TW"] != "free" for p in chips)
+    assert any(c["jurisdiction"] == "CN" for change in result.changes for c in change["changes"])

@@ -59,8 +59,7 @@ SuppliersOpt = Annotated[
     typer.Option(
         "--suppliers",
         "-s",
-        help=f"Supplier jurisdictions, comma-separated, from {','.join(SUPPLIERS)} "
-        "(default US,NL,JP).",
+        help=f"Supplier jurisdictions, comma-separated, from {','.join(SUPPLIERS)} (default: all).",
     ),
 ]
 CapabilityOpt = Annotated[

@@ -261,15 +261,18 @@ def _x(day: dt.date) -> float:
 
 
 def _quarters(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Tick dates: each quarter, or each year over a range of more than four years (a range from
+    2019 on would crowd the axis with quarterly labels)."""
+    step = 3 if (end - start).days <= 4 * 366 else 12
     out: list[dt.date] = []
-    year, month = start.year, ((start.month - 1) // 3) * 3 + 1
+    year, month = start.year, ((start.month - 1) // step) * step + 1
     while True:
         day = dt.date(year, month, 1)
         if day > end:
             return out
         if day >= start:
             out.append(day)
-        month += 3
+        month += step
         if month > 12:
             month, year = month - 12, year + 1
 
@@ -308,7 +311,8 @@ def timeline_chart(
     if not caps:
         raise InputError("no capability to draw", loc="--capability")
     start, end = timeline.start, timeline.end
-    fig = Figure(figsize=(13.5, 3.4 + 0.36 * len(caps)), dpi=150)
+    height = 4.4 + 0.36 * len(caps)
+    fig = Figure(figsize=(13.5, height), dpi=150)
     grid = fig.add_gridspec(2, 1, height_ratios=(max(3.0, 0.36 * len(caps)), 1.4), hspace=0.08)
     ax = fig.add_subplot(grid[0])
     counts = fig.add_subplot(grid[1], sharex=ax)
@@ -412,6 +416,8 @@ def timeline_chart(
         frameon=False,
         bbox_to_anchor=(0.5, 0.0),
     )
-    fig.subplots_adjust(left=0.2, right=0.985, top=0.83, bottom=0.1)
+    # Fixed room in inches for the rotated change labels above and the ticks and legend below, so
+    # a chart of one or two capabilities keeps them apart.
+    fig.subplots_adjust(left=0.2, right=0.985, top=1 - 1.3 / height, bottom=0.85 / height)
     fig.savefig(out, format=fmt)
     return out

@@ -5,7 +5,9 @@ applied by the same procedures as `determine` to a synthetic export of each prod
 capability from J to a generic end user headquartered in D, and the EAR's reach over that export
 (US-origin items anywhere; foreign-made items through de minimis and the foreign direct product
 rules, on the facts stated in an assumptions file). The capability's status in J is that of its
-least restricted product: what D can still buy there.
+least restricted product: what D can still buy there. The suppliers include China, whose own
+controls (gallium, germanium, antimony, graphite, rare earths, ...) make the reverse direction:
+what a destination can still buy from China.
 
 A gap is a capability that one supplier jurisdiction blocks (licence required or prohibited) and
 another lets go (free, or free under a licence exception). A gap is "supplied" when a jurisdiction
@@ -38,6 +40,7 @@ from chipcontrols.errors import InputError, NotFoundError
 from chipcontrols.rulebook.conditions import Ref
 from chipcontrols.rulebook.evaluate import Status
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
+from chipcontrols.rulebook.schema import Entry
 from chipcontrols.rulebook.yamlio import load_yaml_file
 from chipcontrols.scenario.capabilities import (
     Capability,
@@ -105,9 +108,13 @@ SUPPLIERS: dict[str, Supplier] = {
     "JP": Supplier("JP", "Japan", "JP", ("JP",)),
     "EU": Supplier("EU", "Other EU member states", "DE", ("EU",)),
     "GB": Supplier("GB", "United Kingdom", "GB", ("GB",)),
+    "KR": Supplier("KR", "South Korea", "KR", ("KR",)),
+    "TW": Supplier("TW", "Taiwan", "TW", ("TW",)),
+    # China as a supplier: its own export controls (materials), the reverse direction.
+    "CN": Supplier("CN", "China", "CN", ("CN",)),
 }
-DEFAULT_SUPPLIERS = ("US", "NL", "JP")
-ALL_SUPPLIERS = ("US", "NL", "JP", "EU", "GB")
+ALL_SUPPLIERS = ("US", "NL", "JP", "EU", "GB", "KR", "TW", "CN")
+DEFAULT_SUPPLIERS = ALL_SUPPLIERS
 DEFAULT_END_USES = ("none_of_these",)
 
 
@@ -541,15 +548,18 @@ METHOD = (
     "Each cell applies the supplier jurisdiction's law, by the same procedures as `determine`, to "
     "a synthetic export of each product of the capability from that jurisdiction (US: from the "
     "United States; NL: from the Netherlands, EU and Dutch lists; JP: from Japan; EU: from "
-    "another member state; GB: from the United Kingdom) to a generic end user headquartered in "
-    "the destination, with the stated end uses, made in its maker's country. The capability's "
-    "status is its least restricted product's. 'us_reach' is the EAR's verdict on the same "
-    "export (US-origin items anywhere; foreign-made items through de minimis and the foreign "
-    "direct product rules, on the facts of the assumptions file, else undetermined). A US "
-    "'no licence required' is shown as undetermined when the item meets a CCL entry that no "
-    "encoded licence rule reads, or when a licence rule was left open by a test the rulebook does "
-    "not formalise; so is a UK 'no licence required' for an item on an EU Annex I entry (the UK's "
-    "assimilated dual-use list is not encoded)."
+    "another member state; GB: from the United Kingdom; KR: from South Korea; TW: from Taiwan; "
+    "CN: from China, under China's own export controls) to a generic end user headquartered in "
+    "the destination, on no restricted list, with the stated end uses, made in its maker's "
+    "country. The capability's status is its least restricted product's. A jurisdiction's law "
+    "outside its encoded dates or item kinds gives 'undetermined', never free; 'not modelled' "
+    "means the rulebook encodes none of that jurisdiction's entries for the kind of item. "
+    "'us_reach' is the EAR's verdict on the same export (US-origin items anywhere; foreign-made "
+    "items through de minimis and the foreign direct product rules, on the facts of the "
+    "assumptions file, else undetermined). A US 'no licence required' is shown as undetermined "
+    "when the item meets a CCL entry that no encoded licence rule reads, or when a licence rule "
+    "was left open by a test the rulebook does not formalise; so is a UK 'no licence required' "
+    "for an item on an EU Annex I entry (the UK's assimilated dual-use list is not encoded)."
 )
 
 
@@ -589,11 +599,23 @@ class _GenericEndUser(PartyChecker):
 _UNLISTED = _GenericEndUser()
 
 
+# Kinds of the investment-screening rules: no export determination reads them, so their dates
+# are not law changes for the matrix.
+_NOT_EXPORT_KINDS = frozenset({"deal", "deal_party"})
+
+
+def export_law(entry: Entry) -> bool:
+    """Whether an entry can bear on an export (investment-screening rules cannot)."""
+    return not (entry.applies_to and set(entry.applies_to) <= _NOT_EXPORT_KINDS)
+
+
 def change_dates(rulebook: Rulebook) -> list[dt.date]:
-    """Every date on which the law in force can change: version and list dates, the dates from
-    which a version is not enforced, and the start of the US licence procedures."""
+    """Every date on which the export law in force can change: version and list dates, the dates
+    from which a version is not enforced, and the start of the US licence procedures."""
     dates: set[dt.date] = set()
     for entry in rulebook.entries.values():
+        if not export_law(entry):
+            continue
         for version in entry.versions:
             if version.status != "announced":
                 dates.add(version.effective)

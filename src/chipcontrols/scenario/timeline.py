@@ -20,6 +20,7 @@ from chipcontrols.scenario.coalition import (
     CoalitionMatrix,
     Row,
     change_dates,
+    export_law,
     released_on,
 )
 
@@ -215,6 +216,8 @@ def _law_changes(analyst: Analyst, start: dt.date, end: dt.date) -> list[dict[st
     """What changed on each change date inside the range, by jurisdiction and instrument."""
     found: dict[dt.date, dict[tuple[str, str], int]] = {}
     for entry in analyst.rulebook.entries.values():
+        if not export_law(entry):
+            continue
         for version in entry.versions:
             if version.status == "announced":
                 continue
