@@ -125,7 +125,50 @@ def bilingual_set() -> dict[str, dict[str, list[tuple[bool, bool]]]]:
     return out
 
 
-def _nk_decide(entries: list[ListEntry], queries: list[str]) -> list[set[str]]:
+def wikidata_cases(
+    path: Path = DATA / "wikidata_person_names_20.tsv",
+) -> tuple[list[ListEntry], list[tuple[str, str, frozenset[str]]]]:
+    """Merhav & Ash's Wikidata person-name dictionaries (bench/data/README.md): the list holds
+    the listed English words (schema Person); each query is a native-script word, with the
+    entries it may correctly hit (its own English word and any other English word the
+    dictionary pairs with the same native word, when listed; none for a held-out word)."""
+    rows = [line.split("\t") for line in path.read_text("utf-8").splitlines()[1:]]
+    listed = {en for _, _, en, flag, _ in rows if flag == "1"}
+    entries = [_entry(f"wd:{en}", en, "Person") for en in sorted(listed)]
+    queries = []
+    for sc, native, en, _, also in rows:
+        ok = ({en} | set(filter(None, also.split("|")))) & listed
+        queries.append((sc, native, frozenset(f"wd:{x}" for x in ok)))
+    return entries, queries
+
+
+def wikidata_set(
+    path: Path = DATA / "wikidata_person_names_20.tsv",
+) -> dict[str, dict[str, list[tuple[bool, bool]]]]:
+    entries, queries = wikidata_cases(path)
+    out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
+    decided: dict[str, list[set[str]]] = {}
+    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2)):
+        m = cls(entries)
+        decided[name] = [
+            {h.entry.id for h in m.screen(Query(q), explain=False) if h.match}
+            for _, q, _ in queries
+        ]
+    decided["nomenklatura logic-v2"] = _nk_decide(entries, [q for _, q, _ in queries], "Person")
+    for name, got in decided.items():
+        for (sc, _, expected), matched in zip(queries, got, strict=True):
+            if not expected:
+                out[name][sc].append((False, bool(matched)))
+            else:
+                out[name][sc].append((True, bool(expected & matched)))
+                if matched - expected:
+                    out[name][sc].append((False, True))  # a wrong entry matched too
+    return out
+
+
+def _nk_decide(
+    entries: list[ListEntry], queries: list[str], schema: str = "Organization"
+) -> list[set[str]]:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -133,7 +176,7 @@ def _nk_decide(entries: list[ListEntry], queries: list[str]) -> list[set[str]]:
     from screening_data import Case
 
     run, _ = nomenklatura(entries)
-    cases = [Case(q, None, None, "native", "Organization") for q in queries]
+    cases = [Case(q, None, None, "native", schema) for q in queries]
     return run(cases)
 
 
@@ -141,6 +184,10 @@ def report() -> None:
     for title, result in (
         ("nomenklatura logic-v2 labelled pairs (OpenSanctions, MIT)", pair_set()),
         ("official bilingual names (METI, China, EU 833 Annex IV)", bilingual_set()),
+        (
+            "Wikidata person names, slice 20 (Merhav & Ash, COLING 2018, CC0)",
+            wikidata_set(),
+        ),
     ):
         print(f"\n== {title}")
         print(f"{'matcher':<24} {'script':<10} {'n':>5} {'P':>6} {'R':>6} {'F1':>6}")

@@ -68,4 +68,4 @@ def test_users_keys_and_schema_commands(cli_env: Services) -> None:
     bad = runner.invoke(app, ["users", "add", "x y", "--role", "viewer"])
     assert bad.exit_code == 2 and "error[invalid_input]" in bad.output
     upgraded = runner.invoke(app, ["db", "upgrade"])
-    assert upgraded.exit_code == 0 and "schema at revision 0003_session_parent" in upgraded.output
+    assert upgraded.exit_code == 0 and "schema at revision 0004_rescreen_state" in upgraded.output

@@ -41,3 +41,15 @@ def create_app(svc: Services, *, web: bool = True) -> FastAPI:
     app.add_middleware(RequestLimits, max_bytes=svc.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, the limits' too
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application for a process manager that starts several workers, each calling this
+    factory (`uvicorn --factory chipcontrols.api.app:app_from_env --workers 4`): settings from
+    the CHIPCONTROLS_* environment, the database migrated and the law archived (serialised
+    between workers by the database), no admin user created (see docs/service.md)."""
+    from chipcontrols.app_services import Services
+
+    svc = Services()
+    svc.start(create_admin=False)
+    return create_app(svc)

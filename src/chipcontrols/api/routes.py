@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chipcontrols.api.auth import Admin, Analyst, Viewer, services
 from chipcontrols.api.errors import ERROR_RESPONSES
+from chipcontrols.api.models import Deal, Document, ScreeningParty, item_model, transaction_models
 from chipcontrols.app_services import Services
 from chipcontrols.app_services.inputs import ID_MAX
 from chipcontrols.errors import InputError
+from chipcontrols.rulebook.rulebook import load_rulebook
 from chipcontrols.storage.repo import Principal
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -23,23 +26,43 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Items and transactions are typed by the rulebook's parameters (see api.models); the
+# engine reads the same rulebook.
+ItemModel = item_model(load_rulebook())
+TransactionModel, _ = transaction_models(load_rulebook())
+
+
 class ClassifyBody(Strict):
-    item: dict[str, Any] = Field(description="An item (kind and parameters) or {product: NAME}")
+    item: ItemModel = Field(  # type: ignore[valid-type]
+        description="An item: a kind and its parameters, or {product: NAME}"
+    )
     as_of: str | None = Field(default=None, pattern=DATE)
 
-
-class ScreenBody(Strict):
-    parties: list[dict[str, Any] | str] = Field(min_length=1, max_length=1000)
-    as_of: str | None = Field(default=None, pattern=DATE)
+    def document(self) -> dict[str, Any]:
+        item: Document = self.item
+        return item.document()
 
 
 class TransactionBody(Strict):
-    transaction: dict[str, Any]
+    transaction: TransactionModel  # type: ignore[valid-type]
+    as_of: str | None = Field(
+        default=None, pattern=DATE, description="Default: the transaction's date, else today"
+    )
+
+    def document(self) -> dict[str, Any]:
+        txn: Document = self.transaction
+        return txn.document()
+
+
+class ScreenBody(Strict):
+    parties: list[ScreeningParty | str] = Field(
+        min_length=1, max_length=1000, description="Parties, or just their names"
+    )
     as_of: str | None = Field(default=None, pattern=DATE)
 
 
 class DealBody(Strict):
-    deal: dict[str, Any]
+    deal: Deal
     as_of: str | None = Field(default=None, pattern=DATE)
 
 
@@ -47,9 +70,22 @@ class JudgementBody(Strict):
     decision: str = Field(pattern=r"^(cleared|confirmed)$")
     reason: str = Field(min_length=1, max_length=4000)
     hit_id: int | None = Field(default=None, ge=1, le=ID_MAX)
-    party: dict[str, Any] | None = None
+    party: ScreeningParty | str | None = Field(
+        default=None, description="The party screened (with entry_id), when no hit_id is given"
+    )
     entry_id: str | None = Field(default=None, max_length=200)
     snapshots: list[str] | None = None
+
+
+Answer = dict[str, Any]  # the record, documented; sent as stored (see Services.run_json)
+
+
+def _json(content: bytes) -> Response:
+    return Response(content=content, media_type="application/json")
+
+
+def _parties(parties: list[ScreeningParty | str]) -> list[Any]:
+    return [p if isinstance(p, str) else p.document() for p in parties]
 
 
 class LetterBody(Strict):
@@ -99,40 +135,59 @@ def build_router(svc: Services) -> APIRouter:
     def whoami(svc: Svc, who: Principal = Viewer) -> dict[str, Any]:
         return {**who.to_dict(), "operations": svc.operations()}
 
-    @router.post("/classify", operation_id="classify", tags=["answers"])
-    def classify(body: ClassifyBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+    @router.post(
+        "/classify", operation_id="classify", tags=["answers"], response_model=dict[str, Any]
+    )
+    def classify(body: ClassifyBody, svc: Svc, who: Principal = Analyst) -> Response:
         """Classify an item; the answer is recorded and audited."""
-        return svc.run("classification", {"item": body.item}, as_of=body.as_of, actor=who.actor)
+        item = body.document()
+        return _json(
+            svc.run_json("classification", {"item": item}, as_of=body.as_of, actor=who.actor)
+        )
 
-    @router.post("/screen", operation_id="screen", tags=["answers"])
-    def screen(body: ScreenBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+    @router.post("/screen", operation_id="screen", tags=["answers"], response_model=Answer)
+    def screen(body: ScreenBody, svc: Svc, who: Principal = Analyst) -> Response:
         """Screen parties against the active list snapshots."""
-        return svc.run("screening", {"parties": body.parties}, as_of=body.as_of, actor=who.actor)
+        parties = _parties(body.parties)
+        return _json(
+            svc.run_json("screening", {"parties": parties}, as_of=body.as_of, actor=who.actor)
+        )
 
-    @router.post("/check", operation_id="check_transaction", tags=["answers"])
-    def check(body: TransactionBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+    @router.post(
+        "/check", operation_id="check_transaction", tags=["answers"], response_model=dict[str, Any]
+    )
+    def check(body: TransactionBody, svc: Svc, who: Principal = Analyst) -> Response:
         """A transaction: the determination when installed, else its items classified and
         its parties screened, with the facts still missing as questions."""
-        return svc.check(body.transaction, as_of=body.as_of, actor=who.actor)
+        return _json(svc.check_json(body.document(), as_of=body.as_of, actor=who.actor))
 
     if "determination" in svc.operations():
 
-        @router.post("/determine", operation_id="determine", tags=["answers"])
-        def determine(body: TransactionBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        @router.post(
+            "/determine", operation_id="determine", tags=["answers"], response_model=dict[str, Any]
+        )
+        def determine(body: TransactionBody, svc: Svc, who: Principal = Analyst) -> Response:
             """Determine the licence requirements of a transaction, per jurisdiction."""
-            return svc.run(
-                "determination",
-                {"transaction": body.transaction},
-                as_of=body.as_of,
-                actor=who.actor,
+            return _json(
+                svc.run_json(
+                    "determination",
+                    {"transaction": body.document()},
+                    as_of=body.as_of,
+                    actor=who.actor,
+                )
             )
 
     if "assessment" in svc.operations():
 
-        @router.post("/assess", operation_id="assess", tags=["answers"])
-        def assess(body: DealBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        @router.post(
+            "/assess", operation_id="assess", tags=["answers"], response_model=dict[str, Any]
+        )
+        def assess(body: DealBody, svc: Svc, who: Principal = Analyst) -> Response:
             """Assess an investment under the investment-screening regimes."""
-            return svc.run("assessment", {"deal": body.deal}, as_of=body.as_of, actor=who.actor)
+            deal = body.deal.document()
+            return _json(
+                svc.run_json("assessment", {"deal": deal}, as_of=body.as_of, actor=who.actor)
+            )
 
     @router.get("/records", operation_id="list_records", tags=["records"])
     def list_records(
@@ -232,7 +287,7 @@ def build_router(svc: Services) -> APIRouter:
         if body.party is None or body.entry_id is None:
             raise InputError("give hit_id, or party and entry_id", loc="body.hit_id")
         return svc.judge(
-            body.party,
+            body.party if isinstance(body.party, str) else body.party.document(),
             body.entry_id,
             decision=body.decision,
             reason=body.reason,

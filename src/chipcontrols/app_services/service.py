@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,7 @@ from chipcontrols.app_services.operations import (
     OPERATIONS,
     Context,
     Operation,
+    Outcome,
     Pins,
     available_operations,
 )
@@ -51,13 +53,14 @@ from chipcontrols.screening.service import ScreeningService, parse_party
 from chipcontrols.settings import Settings
 from chipcontrols.storage import audit, repo
 from chipcontrols.storage.db import Database
-from chipcontrols.storage.judgements import SqlJudgements
+from chipcontrols.storage.judgements import DeferredJudgements, PendingWrites, SqlJudgements
 from chipcontrols.storage.letters import SqlLetters
-from chipcontrols.storage.models import ApiKeyRow
+from chipcontrols.storage.models import ApiKeyRow, RecordRow
 from chipcontrols.storage.repo import Principal
 
 MAX_REASON = 4000
 SYSTEM = "system"
+CONCURRENT_ANSWERS = 4
 
 
 def parse_as_of(raw: str | dt.date | None, *, loc: str = "as_of") -> dt.date:
@@ -157,6 +160,12 @@ class Services:
         self.db = Database(self.settings.db_url)
         self.snapshots = DbSnapshotStore(self.settings.home, self._fetch_snapshot)
         self._audit_checkpoint: tuple[int, str] | None = None
+        # Rulebook versions and list snapshots known to be archived in the database (both
+        # content-addressed and never deleted): not looked up again for every answer.
+        self._archived: set[str] = set()
+        # Answers computed at once in this process: the work is CPU-bound (one interpreter
+        # lock), so more threads add only waiting, and database connections.
+        self._gate = threading.BoundedSemaphore(CONCURRENT_ANSWERS)
 
     # ------------------------------------------------------------------ set-up
 
@@ -165,6 +174,7 @@ class Services:
         user and return its new API key (None afterwards)."""
         self.db.migrate()
         with self.db.write() as session:
+            audit.lock_head(session)  # several workers starting at once take turns
             self._archive_law(session, load_rulebook())
             for snapshot in bundled_snapshots():  # every bundled list, for replays
                 self._store_snapshot(session, snapshot)
@@ -226,13 +236,50 @@ class Services:
         self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
     ) -> dict[str, Any]:
         """Compute, record and audit one answer; returns the stored record."""
-        with self.db.write() as session:
-            return self.run_in(session, kind, payload, as_of=as_of, actor=actor)
+        return repo.record_dict(self._run(kind, payload, as_of=as_of, actor=actor))
+
+    def run_json(
+        self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
+    ) -> bytes:
+        """`run`, the record as JSON (built from its stored canonical text, not re-encoded)."""
+        return repo.record_json(self._run(kind, payload, as_of=as_of, actor=actor))
+
+    def _run(
+        self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
+    ) -> RecordRow:
+        """The answer is computed in a read-only transaction, so that others' answers are
+        stored meanwhile, then stored in a short writing one that holds the audit lock. If a
+        judgement or a letter was recorded in between (one the computation may not have
+        seen), the answer is computed again under the lock: a record always reflects every
+        judgement and letter logged before its own audit entry, as its replay assumes."""
+        op, payload, date, rulebook = self._prepare(kind, payload, as_of)
+        with self._gate:
+            later = PendingWrites()
+            with self.db.read() as session:
+                seen = audit.head_seq(session)
+                outcome = self._compute(session, op, payload, date, rulebook, actor, later)
+            stored: list[str] = []
+            with self.db.write() as session:
+                audit.lock_head(session)
+                if audit.inputs_changed_since(session, seen):
+                    outcome = self._compute(session, op, payload, date, rulebook, actor)
+                else:
+                    later.apply(session)
+                row = self._store(session, op, payload, outcome, actor, rulebook, stored)
+            self._archived.update(stored)  # committed: no need to look again
+        return row
 
     def run_in(
         self, session: Session, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
     ) -> dict[str, Any]:
         """`run` inside the caller's transaction (batches commit many answers at once)."""
+        op, payload, date, rulebook = self._prepare(kind, payload, as_of)
+        outcome = self._compute(session, op, payload, date, rulebook, actor)
+        return repo.record_dict(self._store(session, op, payload, outcome, actor, rulebook, None))
+
+    def _prepare(
+        self, kind: str, payload: Any, as_of: str | dt.date | None
+    ) -> tuple[Operation, dict[str, Any], dt.date, Rulebook]:
         op = self.operation(kind)
         check_document(payload, loc="body")
         payload = op.validate(payload)
@@ -241,13 +288,48 @@ class Services:
         date = parse_as_of(as_of)
         rulebook = load_rulebook()
         rulebook.check_date(date)
-        ctx = Context(
-            self.screening(session, actor), letters=SqlLetters(session, actor).in_force_for(None)
-        )
-        outcome = op.run(ctx, payload, date, Pins(rulebook))
-        self._archive_law(session, rulebook)
+        return op, payload, date, rulebook
+
+    def _compute(
+        self,
+        session: Session,
+        op: Operation,
+        payload: dict[str, Any],
+        date: dt.date,
+        rulebook: Rulebook,
+        actor: str,
+        later: PendingWrites | None = None,
+    ) -> Outcome:
+        screening = self.screening(session, actor)
+        if later is not None:  # a read-only transaction: the screening's writes wait
+            screening = ScreeningService(
+                store=self.snapshots,
+                repo=DeferredJudgements(SqlJudgements(session, actor), later),
+                home=self.settings.home,
+            )
+        ctx = Context(screening, letters=SqlLetters(session, actor).in_force_for(None))
+        return op.run(ctx, payload, date, Pins(rulebook))
+
+    def _store(
+        self,
+        session: Session,
+        op: Operation,
+        payload: dict[str, Any],
+        outcome: Outcome,
+        actor: str,
+        rulebook: Rulebook,
+        stored: list[str] | None,
+    ) -> RecordRow:
+        """Archive the law and lists the answer used (each once), then the record."""
+        if rulebook.version not in self._archived:
+            self._archive_law(session, rulebook)
+            if stored is not None:
+                stored.append(rulebook.version)
         for sid in outcome.list_snapshots:
-            self._store_snapshot(session, self.snapshots.load(sid))
+            if sid not in self._archived:
+                self._store_snapshot(session, self.snapshots.load(sid))
+                if stored is not None:
+                    stored.append(sid)
         txn = payload.get("transaction")
         txn_id = repo.add_transaction(session, txn, actor).id if txn is not None else None
         hits = None
@@ -255,7 +337,7 @@ class Services:
             hits = repo.hit_rows(outcome.result.get("screening") or outcome.result)
         elif "screening" in outcome.result:
             hits = []
-        row = repo.add_record(
+        return repo.add_record(
             session,
             kind=op.kind,
             action=op.action,
@@ -270,7 +352,6 @@ class Services:
             transaction_id=txn_id,
             hits=hits,
         )
-        return repo.record_dict(row)
 
     def check_kind(self) -> str:
         return "determination" if "determination" in available_operations() else "check"
@@ -280,6 +361,13 @@ class Services:
     ) -> dict[str, Any]:
         """A transaction checked: the determination when installed, else the check."""
         return self.run(self.check_kind(), {"transaction": transaction}, as_of=as_of, actor=actor)
+
+    def check_json(
+        self, transaction: dict[str, Any], *, as_of: str | dt.date | None, actor: str
+    ) -> bytes:
+        return self.run_json(
+            self.check_kind(), {"transaction": transaction}, as_of=as_of, actor=actor
+        )
 
     # ------------------------------------------------------------------ records
 

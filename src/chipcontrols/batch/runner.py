@@ -1,12 +1,18 @@
-"""`chipcontrols batch`: order lines checked one by one through the service, committed in
-chunks, resumable.
+"""`chipcontrols batch`: order lines checked through the service's engine, recorded in
+chunks, resumable; on one machine or with the computing spread over a Dask cluster.
 
-A run is named by the hash of the file and its options. Each chunk of lines is one
-database transaction holding the lines' records, their audit entries and the run's
-per-line results; an interrupted run loses at most the chunk in flight, which leaves
-no trace, and the next start with the same file carries on from the first line not
-committed. The results file is written from the database, in line order, at the end,
-and replaced atomically.
+A run is named by the hash of the file and its options. Lines that describe the same
+transaction (equal in every column the transaction is built from) are computed once and
+share one record. Each chunk of lines is one database transaction holding the records of
+its new transactions, their audit entries and the run's per-line results; an interrupted
+run loses at most the chunk in flight, which leaves no trace, and the next start with the
+same file carries on from the first line not committed. The results file is written from
+the database, in line order, at the end, and replaced atomically.
+
+Answers are computed from an `EngineSpec` read at the start (list snapshots, judgements,
+letters), in this process or on Dask workers (`batch.cluster`), and always recorded here,
+in line order, so the audit chain stays linear. A judgement or letter recorded during the
+run is seen at the next chunk: what is not recorded yet is computed again.
 """
 
 from __future__ import annotations
@@ -15,21 +21,38 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import shutil
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from chipcontrols.app_services import Services, parse_as_of
+from chipcontrols.app_services.letters import letters_for
+from chipcontrols.batch.engine import (
+    ITEM_COLUMNS,
+    LINE_COLUMNS,
+    EngineSpec,
+    engine_for,
+    key_columns,
+    line_key,
+    outcome_of,
+    transaction_of,
+)
 from chipcontrols.batch.io import file_format, read_rows, write_rows
-from chipcontrols.errors import ChipControlsError, InputError
+from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
+from chipcontrols.screening.judgements import SeenHit, WatchedParty
+from chipcontrols.screening.rescreen import store_for
 from chipcontrols.storage import audit
 from chipcontrols.storage.canonical import canonical, now, sha256_text
 from chipcontrols.storage.models import BatchRowRow, BatchRunRow
+
+__all__ = ["ITEM_COLUMNS", "LINE_COLUMNS", "run_batch", "transaction_of"]
 
 log = logging.getLogger("chipcontrols.batch")
 
@@ -47,94 +70,6 @@ RESULT_COLUMNS = (
     "error_code",
     "error_message",
 )
-ITEM_COLUMNS = ("product", "kind")
-LINE_COLUMNS = (
-    "line_id",
-    "product",
-    "kind",
-    "name",
-    "export_from",
-    "destination",
-    "made_in",
-    "us_content_pct",
-    "end_user",
-    "end_user_country",
-    "end_use",
-    "as_of",
-)
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip() or None
-
-
-def _param_value(value: Any, kind: str) -> Any:
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("true", "yes", "1"):
-            return True
-        if text in ("false", "no", "0"):
-            return False
-        return text
-    if kind == "set":
-        return [p.strip() for p in str(value).split(";") if p.strip()]
-    if kind == "number" and isinstance(value, str):
-        try:
-            return float(value) if any(c in value for c in ".eE") else int(value)
-        except ValueError:
-            return value  # a quantity with its unit; the item parser checks it
-    return value
-
-
-def transaction_of(row: dict[str, Any], rulebook: Rulebook) -> dict[str, Any]:
-    """The transaction an order line describes."""
-    product = _text(row.get("product"))
-    if product:
-        item: dict[str, Any] = {"product": product}
-    elif _text(row.get("kind")):
-        item = {"kind": _text(row.get("kind"))}
-        if _text(row.get("name")):
-            item["name"] = _text(row.get("name"))
-        for column, value in row.items():
-            if column in LINE_COLUMNS:  # the line's own columns, not the item's parameters
-                continue
-            param = rulebook.parameters.get(column)
-            if param is None or value is None or (param.derived and column != "tpp"):
-                continue
-            item[column] = _param_value(value, param.type)
-    else:
-        raise InputError("the line names no product and no kind", loc="product")
-    line: dict[str, Any] = {"item": item}
-    if _text(row.get("made_in")):
-        line["made_in"] = _text(row.get("made_in"))
-    if row.get("us_content_pct") is not None:
-        line["us_content_pct"] = _param_value(row["us_content_pct"], "number")
-    txn: dict[str, Any] = {
-        "kind": "transaction",
-        "export_from": _text(row.get("export_from")),
-        "destination": _text(row.get("destination")),
-        "items": [line],
-        "parties": [],
-        "end_uses": [u.strip() for u in (_text(row.get("end_use")) or "").split(";") if u.strip()],
-    }
-    for key in ("export_from", "destination"):
-        if not txn[key]:
-            raise InputError(f"{key} is empty", loc=key)
-    if _text(row.get("end_user")):
-        txn["parties"].append(
-            {
-                "role": "end_user",
-                "name": _text(row.get("end_user")),
-                "country": _text(row.get("end_user_country")) or txn["destination"],
-            }
-        )
-    return txn
 
 
 def outcome_columns(record: dict[str, Any]) -> dict[str, Any]:
@@ -211,8 +146,16 @@ def run_batch(
     chunk: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     on_line: Callable[[int], None] | None = None,
+    dask: Any = None,
+    work_dir: Path | None = None,
+    partition: int | None = None,
 ) -> dict[str, Any]:
     """Check every order line of `path`; returns the summary (also written beside the output).
+
+    With `dask` (a `distributed.Client`, 'local:N' or a scheduler address) the distinct
+    transactions are computed on that cluster over Parquet partitions of `partition`
+    transactions in `work_dir` (default: beside the output); the answers are recorded here,
+    in line order, as without it.
 
     `on_progress(done, total)` is called after each committed chunk; `on_line(n)` inside a
     chunk, before it commits (an exception there abandons the chunk, as a crash would)."""
@@ -228,6 +171,8 @@ def run_batch(
         )
     if as_of is not None:
         parse_as_of(as_of, loc="--as-of")
+    if partition is not None and partition < 1:
+        raise InputError("a partition holds at least one transaction", loc="--partition")
     operation = svc.check_kind()
     options = {"as_of": as_of, "operation": operation}
     run_id = run_id_of(path, options)
@@ -238,61 +183,43 @@ def run_batch(
     done_lines = _done_lines(svc, run_id)
     resumed = len(done_lines)
     pending = [i for i in range(len(rows)) if i not in done_lines]
-    if on_progress:
-        on_progress(resumed, len(rows))
-    conflicts = 0
-    while pending:
-        block, rest = pending[:size], pending[size:]
-        try:
-            with svc.db.write() as session:
-                added: list[BatchRowRow] = []
-                for index in block:
-                    out = _check_line(
-                        svc, session, rows[index], index, rulebook, day, operation, actor
-                    )
-                    text = canonical(out)
-                    added.append(
-                        BatchRowRow(
-                            run_id=run_id,
-                            row_no=index,
-                            status=out["status"],
-                            record_id=out.get("record_id"),
-                            output=text,
-                        )
-                    )
-                    session.add(added[-1])
-                    session.flush()  # a line another run committed first fails here
-                    if on_line:
-                        on_line(index)
-                audit.append(
-                    session,
-                    actor=actor,
-                    action="batch.lines",
-                    subject=run_id,
-                    payload={"lines": {str(r.row_no): sha256_text(r.output) for r in added}},
-                )
-        except IntegrityError:
-            # Another run of the same file (and options) committed some of these lines
-            # first: its results stand, this chunk left no trace; carry on with the rest.
-            conflicts += 1
-            if conflicts > len(rows) + 10:
-                raise InputError(
-                    "another batch run of this file keeps committing the same lines; "
-                    "wait for it to finish",
-                    loc=str(path),
-                ) from None
-            done_lines = _done_lines(svc, run_id)
-            pending = [i for i in pending if i not in done_lines]
-            continue
-        pending = rest
+    # Lines equal in every column the transaction is built from are one transaction,
+    # numbered in the order of their first line in the file (the same on every run).
+    keys = key_columns(columns, rulebook)
+    numbers: dict[str, int] = {}
+    tx_of = [numbers.setdefault(line_key(row, keys), len(numbers)) for row in rows]
+    spec = _spec(svc, operation, day, rulebook, actor)
+    remote = None
+    with ExitStack() as stack:
+        source: _Source = _LocalOutcomes(spec, rows, tx_of)
+        if dask is not None and pending:
+            from chipcontrols.batch.cluster import DEFAULT_PARTITION, DaskOutcomes, client_for
+
+            client = stack.enter_context(client_for(dask))
+            first: dict[int, dict[str, Any]] = {}
+            for i in pending:
+                first.setdefault(tx_of[i], rows[i])
+            work = (work_dir or output.with_name(f".{output.name}.parts")) / (
+                f"{run_id}-{spec.fingerprint}"
+            )
+            remote = DaskOutcomes(client, spec, first, work, partition or DEFAULT_PARTITION)
+            stack.callback(remote.cancel)
+            source = remote
         if on_progress:
-            on_progress(len(rows) - len(pending), len(rows))
+            on_progress(resumed, len(rows))
+        _record_lines(
+            svc, run_id, rows, tx_of, pending, source, size, actor, rulebook, on_progress, on_line
+        )
+    if remote is not None:
+        shutil.rmtree(remote.work, ignore_errors=True)  # every answer is recorded
 
     with svc.db.write() as session:
         stored = session.execute(
-            select(BatchRowRow).where(BatchRowRow.run_id == run_id).order_by(BatchRowRow.row_no)
-        ).scalars()
-        results = {r.row_no: json.loads(r.output) for r in stored}
+            select(BatchRowRow.row_no, BatchRowRow.output)
+            .where(BatchRowRow.run_id == run_id)
+            .order_by(BatchRowRow.row_no)
+        )
+        results = {no: json.loads(text) for no, text in stored}
         run = session.get(BatchRunRow, run_id)
         assert run is not None
         run.status = "done"
@@ -309,12 +236,178 @@ def run_batch(
     ]
     write_rows(output, out_columns, merged)
     summary = _summary(run_id, path, output, operation, day, merged, resumed)
+    summary["transactions"] = len(numbers)
     summary_path = output.with_name(output.name + ".summary.json")
     summary["summary_file"] = str(summary_path)
     tmp = summary_path.with_name(f".{summary_path.name}.tmp")
     tmp.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", "utf-8")
     tmp.replace(summary_path)
     return summary
+
+
+class _Source(Protocol):
+    spec: EngineSpec
+
+    def get(self, txs: list[int]) -> dict[int, dict[str, Any]]: ...
+
+
+class _Stale(Exception):
+    """A judgement or a letter was recorded after the run read them."""
+
+
+def _record_lines(
+    svc: Services,
+    run_id: str,
+    rows: list[dict[str, Any]],
+    tx_of: list[int],
+    pending: list[int],
+    source: _Source,
+    size: int,
+    actor: str,
+    rulebook: Rulebook,
+    on_progress: Callable[[int, int], None] | None,
+    on_line: Callable[[int], None] | None,
+) -> None:
+    """Record the pending lines, a chunk a transaction: each distinct transaction's answer
+    once (its record and audit entry), each line's result row, one audit entry for the
+    chunk's lines."""
+    op = svc.operation(source.spec.operation)
+    recorded: dict[int, dict[str, Any]] = {}  # transaction -> its lines' result columns
+    conflicts = 0
+    while pending:
+        block, rest = pending[:size], pending[size:]
+        needed = sorted({tx_of[i] for i in block} - recorded.keys())
+        computed = source.get(needed)
+        new: dict[int, dict[str, Any]] = {}
+        stored: list[str] = []
+        try:
+            with svc.db.write() as session:
+                audit.lock_head(session)
+                if audit.inputs_changed_since(session, source.spec.audit_seq):
+                    raise _Stale
+                lines: list[dict[str, Any]] = []
+                for index in block:
+                    tx = tx_of[index]
+                    columns = recorded.get(tx) or new.get(tx)
+                    if columns is None:
+                        columns = new[tx] = _record(
+                            svc, session, op, computed[tx], actor, rulebook, stored
+                        )
+                    out = {"line": index + 1, **columns}
+                    lines.append(
+                        {
+                            "run_id": run_id,
+                            "row_no": index,
+                            "status": out["status"],
+                            "record_id": out.get("record_id"),
+                            "output": canonical(out),
+                        }
+                    )
+                    if on_line:
+                        on_line(index)
+                # one statement for the chunk; a line another run committed first fails it
+                session.execute(insert(BatchRowRow), lines)
+                audit.append(
+                    session,
+                    actor=actor,
+                    action="batch.lines",
+                    subject=run_id,
+                    payload={"lines": {str(r["row_no"]): sha256_text(r["output"]) for r in lines}},
+                )
+        except IntegrityError:
+            # Another run of the same file (and options) committed some of these lines
+            # first: its results stand, this chunk left no trace; carry on with the rest.
+            conflicts += 1
+            if conflicts > len(rows) + 10:
+                raise InputError(
+                    "another batch run of this file keeps committing the same lines; "
+                    "wait for it to finish",
+                    loc=str(run_id),
+                ) from None
+            done_lines = _done_lines(svc, run_id)
+            pending = [i for i in pending if i not in done_lines]
+            continue
+        except _Stale:
+            # computed without a judgement or letter recorded meanwhile: read them again and
+            # compute what is not recorded yet here (the records made so far stand: each
+            # was made under the judgements and letters logged before it)
+            log.warning("judgements or letters changed during the batch; computing again")
+            spec = _spec(svc, source.spec.operation, source.spec.day, rulebook, actor)
+            source = _LocalOutcomes(spec, rows, tx_of)
+            continue
+        recorded.update(new)
+        svc._archived.update(stored)  # committed: the service need not look them up again
+        pending = rest
+        if on_progress:
+            on_progress(len(rows) - len(pending), len(rows))
+
+
+def _record(
+    svc: Services,
+    session: Any,
+    op: Any,
+    done: dict[str, Any],
+    actor: str,
+    rulebook: Rulebook,
+    stored: list[str],
+) -> dict[str, Any]:
+    """Record one computed transaction (its answer, as `Services.run_in` stores it, and the
+    screening's writes); the result columns of its lines."""
+    if done["status"] != "ok":
+        return {k: done[k] for k in ("status", "error_code", "error_message")}
+    row = svc._store(session, op, done["payload"], outcome_of(done), actor, rulebook, stored)
+    writes = done["writes"]
+    if writes["watch"] or writes["seen"]:
+        repo = svc.screening(session, actor).repo
+        rescreen = store_for(repo)
+        for party in writes["watch"]:
+            repo.watch(WatchedParty(**party))
+        repo.record_seen([SeenHit(**h) for h in writes["seen"]])
+        if rescreen is not None:  # its seen hits changed: the next re-screening is in full
+            for party in writes["watch"]:
+                rescreen.forget(party["key"])
+    result = done["outcome"]["result"]
+    record = {"id": row.id, "kind": row.kind, "summary": row.summary, "result": result}
+    return {"status": "ok", **outcome_columns(record)}
+
+
+def _spec(svc: Services, operation: str, day: str, rulebook: Rulebook, actor: str) -> EngineSpec:
+    """What the run's answers rest on besides their lines, read in one transaction."""
+    with svc.db.read() as session:
+        seq = audit.head_seq(session)
+        judgements = tuple(svc.screening(session, actor).repo.history())
+        letters = tuple(letters_for(session))
+    snapshots = tuple(s.id for s in svc.snapshots.active())
+    return EngineSpec(
+        operation=operation,
+        day=day,
+        home=str(svc.settings.home),
+        snapshots=snapshots,
+        rulebook_version=rulebook.version,
+        judgements=judgements,
+        letters=letters,
+        audit_seq=seq,
+    ).with_fingerprint()
+
+
+class _LocalOutcomes:
+    """Outcomes computed in this process, on demand."""
+
+    def __init__(self, spec: EngineSpec, rows: list[dict[str, Any]], tx_of: list[int]) -> None:
+        self.spec = spec
+        self.first: dict[int, int] = {}
+        for i, tx in enumerate(tx_of):
+            self.first.setdefault(tx, i)
+        self.rows = rows
+
+    def get(self, txs: list[int]) -> dict[int, dict[str, Any]]:
+        engine = engine_for(self.spec)
+        out = {}
+        for tx in txs:
+            # as a worker's result reads back: plain JSON values
+            done = engine.outcome(self.rows[self.first[tx]], make_txn=transaction_of)
+            out[tx] = json.loads(canonical(done))
+        return out
 
 
 def _start_run(
@@ -371,45 +464,6 @@ def _done_lines(svc: Services, run_id: str) -> set[int]:
                 select(BatchRowRow.row_no).where(BatchRowRow.run_id == run_id)
             ).scalars()
         )
-
-
-def _check_line(
-    svc: Services,
-    session: Any,
-    row: dict[str, Any],
-    index: int,
-    rulebook: Rulebook,
-    day: str,
-    operation: str,
-    actor: str,
-) -> dict[str, Any]:
-    """One order line checked inside the chunk's transaction (in a savepoint, so that a
-    bad line leaves no trace but its error): its result columns."""
-    out: dict[str, Any] = {"line": index + 1, "status": "ok"}
-    try:
-        line_day = _text(row.get("as_of")) or day
-        txn = transaction_of(row, rulebook)
-        with session.begin_nested():
-            record = svc.run_in(
-                session, operation, {"transaction": txn}, as_of=line_day, actor=actor
-            )
-        out.update(outcome_columns(record))
-    except ChipControlsError as exc:
-        out.update(
-            status="error",
-            error_code=exc.code,
-            error_message=(f"{exc.loc}: " if exc.loc else "") + exc.message[:2000],
-        )
-    except (IntegrityError, OperationalError):
-        raise  # another run's line, or the database went away: not this line's fault
-    except Exception as exc:  # a cell no check foresaw: this line fails, the rest go on
-        log.exception("batch line %d failed", index + 1)
-        out.update(
-            status="error",
-            error_code="invalid_input",
-            error_message=f"this line could not be checked ({type(exc).__name__})",
-        )
-    return out
 
 
 def _summary(

@@ -176,14 +176,43 @@ def batch(
         str | None, typer.Option("--as-of", help="Date YYYY-MM-DD (default today).")
     ] = None,
     chunk: Annotated[int | None, typer.Option(min=1, max=10000, help="Lines per commit.")] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Compute on a Dask cluster: a scheduler address (tcp://host:8786) or "
+            "local:N (N worker processes here). See docs/scale.md.",
+        ),
+    ] = None,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir",
+            help="With --dask: the Parquet partitions' directory, shared with the workers "
+            "(default beside the results file).",
+        ),
+    ] = None,
+    partition: Annotated[
+        int | None,
+        typer.Option(min=1, max=1_000_000, help="With --dask: transactions per task."),
+    ] = None,
     fmt: Format = "text",
 ) -> None:
     """Check every order line; write the results file and a summary. Run it again after an
     interruption to carry on: no line is lost or checked twice."""
-    handle_errors(_batch)(file, output, as_of, chunk, fmt)
+    handle_errors(_batch)(file, output, as_of, chunk, fmt, dask, work_dir, partition)
 
 
-def _batch(file: Path, output: Path | None, as_of: str | None, chunk: int | None, fmt: str) -> None:
+def _batch(
+    file: Path,
+    output: Path | None,
+    as_of: str | None,
+    chunk: int | None,
+    fmt: str,
+    dask: str | None = None,
+    work_dir: Path | None = None,
+    partition: int | None = None,
+) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from chipcontrols.batch import run_batch
@@ -212,7 +241,16 @@ def _batch(file: Path, output: Path | None, as_of: str | None, chunk: int | None
 
     try:
         summary = run_batch(
-            svc, file, output=output, as_of=as_of, actor=_actor(), chunk=chunk, on_progress=update
+            svc,
+            file,
+            output=output,
+            as_of=as_of,
+            actor=_actor(),
+            chunk=chunk,
+            on_progress=update,
+            dask=dask,
+            work_dir=work_dir,
+            partition=partition,
         )
     finally:
         if started:

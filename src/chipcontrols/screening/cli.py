@@ -434,17 +434,37 @@ def judgements_list_command(
 
 
 @judgements_app.command("rescreen")
-def rescreen_command(as_of: AsOf = None, fmt_: Fmt = "text") -> None:
-    """Screen the kept parties against the active snapshots: only new or changed hits."""
+def rescreen_command(
+    as_of: AsOf = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Screen every party against every entry, not only what changed."
+        ),
+    ] = False,
+    fmt_: Fmt = "text",
+) -> None:
+    """Screen the kept parties against the active snapshots: only new, changed or removed
+    hits. Only what changed in the lists since the last run, unless a full run is needed."""
 
     def run() -> None:
         check_format(fmt_)
-        report = _service().rescreen(as_of=_as_of(as_of))
+        report = _service().rescreen(as_of=_as_of(as_of), full=full)
         if fmt_ == "json":
             print_json(report)
             return
-        console.print(f"{report['parties_screened']} parties screened again", markup=False)
+        info = report["rescreen"]
+        console.print(
+            f"{report['parties_screened']} parties screened again ({info['mode']}: "
+            f"{info['reason']}; {info['fully_screened']} screened in full)",
+            markup=False,
+        )
         render(report)
+        for r in report["removed"]:
+            console.print(
+                f"{r['party']['name']}: {r['entry_id']} is no longer in force (removed)",
+                markup=False,
+            )
 
     handle_errors(run)()
 

@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.yamlio import load_yaml_text
@@ -31,6 +31,9 @@ from chipcontrols.screening.matcher import CUTOFF, THRESHOLD, Hit, Matcher, Quer
 from chipcontrols.screening.matcher_v2 import DEFAULT, MATCHERS
 from chipcontrols.screening.names.normalise import MAX_NAME_CHARS, clean_text, normalise
 from chipcontrols.screening.ownership import OwnerNode, assess_ownership, parse_owners, walk
+
+if TYPE_CHECKING:
+    from chipcontrols.screening.rescreen import RescreenStore
 
 MAX_PARTIES = 100_000
 _PARTY_FIELDS = {"name", "country", "address", "id", "role", "owners", "headquarters"}
@@ -211,19 +214,20 @@ class ScreeningService:
             results.append(result)
             if save:
                 self._watch(party, result)
-        warnings = []
-        for s in snaps:
-            if day > s.as_of:
-                warnings.append(
-                    f"snapshot {s.id} ({s.dataset}) shows the list as of {s.as_of}; "
-                    f"changes after that date up to {day} are not in it"
-                )
+        return {**self._header(snaps, day, threshold), "results": results}
+
+    def _header(self, snaps: list[Snapshot], day: dt.date, threshold: float) -> dict[str, Any]:
+        warnings = [
+            f"snapshot {s.id} ({s.dataset}) shows the list as of {s.as_of}; "
+            f"changes after that date up to {day} are not in it"
+            for s in snaps
+            if day > s.as_of
+        ]
         return {
             "as_of": day.isoformat(),
             "matcher": {"algorithm": self.algorithm, "threshold": threshold, "cutoff": CUTOFF},
             "list_snapshots": [_snap_info(s) for s in snaps],
             "warnings": warnings,
-            "results": results,
         }
 
     def _hits(
@@ -232,13 +236,19 @@ class ScreeningService:
         pairs: list[tuple[Snapshot, Matcher]],
         day: dt.date,
         limit: int,
+        stats: _Stats | None = None,
     ) -> tuple[list[tuple[Snapshot, Hit]], list[dict[str, Any]]]:
         found: list[tuple[Snapshot, Hit]] = []
         excluded: list[dict[str, Any]] = []
         for snap, m in pairs:
-            for h in m.screen(query, limit=limit + 10):
+            got = m.screen(query, limit=limit + 10)
+            if stats is not None and len(got) >= limit + 10:
+                stats.truncated.add(snap.dataset)  # some hits were cut off
+            for h in got:
                 if h.entry.in_force(day):
                     found.append((snap, h))
+                    if stats is not None:
+                        stats.hits.setdefault(snap.dataset, []).append(h)
                 elif h.match:
                     excluded.append(
                         {
@@ -257,9 +267,12 @@ class ScreeningService:
         pairs: list[tuple[Snapshot, Matcher]],
         day: dt.date,
         limit: int,
+        *,
+        judge: bool = True,
+        stats: _Stats | None = None,
     ) -> dict[str, Any]:
         query = Query(party.name, party.country, party.address)
-        found, excluded = self._hits(query, pairs, day, limit)
+        found, excluded = self._hits(query, pairs, day, limit, stats)
         key = party.key
         hits = []
         for snap, h in found:
@@ -269,7 +282,7 @@ class ScreeningService:
             risk = dict(h.entry.extra).get("risk")
             if risk:  # e.g. a Chinese counter-measure list: a risk in China, not a US licence
                 d["risk"] = risk
-            d["judgement"] = self._judgement_for(key, h)
+            d["judgement"] = self._judgement_for(key, h) if judge else None
             hits.append(d)
         result: dict[str, Any] = {
             "query": party.name,
@@ -299,12 +312,15 @@ class ScreeningService:
         return result
 
     def _judgement_for(self, key: str, hit: Hit) -> dict[str, Any] | None:
+        return self._judgement_on(key, hit.entry.id, hit.entry.content_hash())
+
+    def _judgement_on(self, key: str, entry_id: str, entry_hash: str) -> dict[str, Any] | None:
         if self._repo is None and not (self.home / "judgements.sqlite3").exists():
             return None
-        j = self.repo.latest(key, hit.entry.id)
+        j = self.repo.latest(key, entry_id)
         if j is None:
             return None
-        applies = j.entry_hash == hit.entry.content_hash()
+        applies = j.entry_hash == entry_hash
         return {
             "decision": j.decision,
             "reason": j.reason,
@@ -366,31 +382,105 @@ class ScreeningService:
 
     def _watch(self, party: Party, result: dict[str, Any]) -> None:
         self.repo.watch(_watched(party))
-        self.repo.record_seen(
-            [
-                SeenHit(
-                    party.key,
-                    h["entry_id"],
-                    h["entry"]["content_hash"],
-                    h["list_snapshot"],
-                    h["score"],
-                    now(),
-                )
-                for h in result["hits"]
-                if h["match"]
-            ]
-        )
+        self.repo.record_seen(_seen_hits(party.key, result))
+        store = self._rescreen_store()
+        if store is not None:  # its seen hits changed: the next re-screening screens it in full
+            store.forget(party.key)
+
+    def _rescreen_store(self) -> RescreenStore | None:
+        from chipcontrols.screening.rescreen import store_for
+
+        cached: tuple[object, RescreenStore | None] | None = self.__dict__.get("_rs_store")
+        if cached is None or cached[0] is not self.repo:
+            cached = (self.repo, store_for(self.repo))
+            self.__dict__["_rs_store"] = cached
+        return cached[1]
 
     def rescreen(
-        self, *, as_of: dt.date | None = None, threshold: float = THRESHOLD
+        self,
+        *,
+        as_of: dt.date | None = None,
+        threshold: float = THRESHOLD,
+        full: bool = False,
+        limit: int = 10,
     ) -> dict[str, Any]:
-        """Screen every watched party again: report only hits that are new or changed."""
+        """Screen every watched party again; report only hits that are new or changed, and
+        reported hits whose entry is no longer in force ("removed").
+
+        Incremental when only some lists changed since the last run (see
+        chipcontrols.screening.rescreen): parties the change cannot affect keep their
+        result, the others are screened in full, so the report is the full one."""
+        from chipcontrols.screening import rescreen as rs
+
+        if not 0 < threshold <= 1:
+            raise InputError("threshold is a number above 0 and at most 1", loc="--threshold")
+        day = as_of or dt.date.today()
+        snaps = self.snapshots()
+        store = self._rescreen_store()
+        plan = rs.plan(self, store, snaps, day, threshold, full)
+        pairs: list[tuple[Snapshot, Matcher]] = []  # built when a party is screened in full
+        datasets = [s.dataset for s in snaps]
+        in_force_now = {e.id for s in snaps for e in s.entries if e.in_force(day)}
+        was: set[str] | None = None
+        if plan.previous is not None and len(plan.old_snapshots) == len(plan.previous.snapshots):
+            prev_day = plan.previous.as_of
+            was = {e.id for s in plan.old_snapshots for e in s.entries if e.in_force(prev_day)}
+
+        def gone(entry_id: str) -> bool:
+            # no longer in force, and (when the last run is known) in force then
+            return entry_id not in in_force_now and (was is None or entry_id in was)
+
+        incremental = plan.mode == "incremental"
+        touched = {i for ch in plan.changes for i in ch.touched}
+        seen_all = store.all_seen() if store is not None else None
+        margins = store.margins() if incremental and store is not None else {}
+        last_entries = {e.id: e for s in plan.old_snapshots for e in s.entries}
+        hashes: dict[str, str] = {}
+
+        def stale(entry_id: str, seen_hash: str) -> bool:
+            """A reported hit on a changed entry, or recorded from another version of the
+            entry than the last run's (a screening saved it in between)."""
+            if entry_id in touched:
+                return True
+            entry = last_entries.get(entry_id)
+            if entry is None or seen_hash == rs.REMOVED:
+                return False
+            if entry_id not in hashes:
+                hashes[entry_id] = entry.content_hash()
+            return hashes[entry_id] != seen_hash
+
+        results: list[dict[str, Any]] = []
+        removed: list[dict[str, Any]] = []
+        new_margins: dict[str, dict[str, Any]] = {}
+        seen_writes: list[SeenHit] = []
+        reasons: dict[str, int] = {}
         watched = self.repo.watched()
-        parties = [parse_party(json.loads(w.document), loc=f"party {w.key}") for w in watched]
-        report = self.screen(parties, as_of=as_of, threshold=threshold)
-        changes = []
-        for party, result in zip(parties, report["results"], strict=True):
-            seen = self.repo.seen(party.key)
+        screened = 0
+        stamp = now()
+        for w in watched:
+            party = parse_party(json.loads(w.document), loc=f"party {w.key}")
+            key = party.key
+            if incremental:
+                assert seen_all is not None
+                if any(stale(i, h.entry_hash) for i, h in seen_all.get(key, {}).items()):
+                    why = "it has a reported hit on a changed entry (or on another version)"
+                else:
+                    why, kept = rs.screen_party_needed(
+                        party, w.document, margins.get(key), plan.changes, day, limit
+                    )
+                    if not why:
+                        if kept is not None and kept != margins.get(key):
+                            new_margins[key] = kept
+                        continue
+                reasons[why] = reasons.get(why, 0) + 1
+            seen = seen_all.get(key, {}) if seen_all is not None else self.repo.seen(key)
+            screened += 1
+            if not pairs:
+                pairs = [(s, self.matcher(s, threshold)) for s in snaps]
+            stats = _Stats()
+            result = self._screen_party(party, pairs, day, limit, judge=False, stats=stats)
+            new_margins[key] = rs.margin_doc(w.document, stats.matches(limit, datasets))
+            seen_writes.extend(_seen_hits(key, result, stamp))
             fresh = []
             for h in result["hits"]:
                 if not h["match"]:
@@ -402,13 +492,79 @@ class ScreeningService:
                     h["change"] = "changed"
                 else:
                     continue
+                h["judgement"] = self._judgement_on(key, h["entry_id"], h["entry"]["content_hash"])
                 fresh.append(h)
             if fresh:
-                changes.append({**result, "hits": fresh})
-            self._watch(party, result)
-        report["results"] = changes
-        report["parties_screened"] = len(parties)
+                results.append({**result, "hits": fresh})
+            for entry_id, s in sorted(seen.items()):
+                if s.entry_hash == rs.REMOVED or not gone(entry_id):
+                    continue
+                removed.append(
+                    {
+                        "party": result["party"],
+                        "entry_id": entry_id,
+                        "change": "removed",
+                        "entry_hash": s.entry_hash,
+                        "last_snapshot": s.snapshot_id,
+                        "seen_at": s.seen_at,
+                    }
+                )
+                seen_writes.append(
+                    SeenHit(key, entry_id, rs.REMOVED, s.snapshot_id, s.score, stamp)
+                )
+        if seen_writes:
+            self.repo.record_seen(seen_writes)
+        state = rs.RunState(
+            as_of=day,
+            snapshots={s.dataset: s.id for s in snaps},
+            algorithm=self.algorithm,
+            threshold=threshold,
+            names_version=rs.names_version(),
+            mode=plan.mode,
+            reason=plan.reason,
+            parties=len(watched),
+            fully_screened=screened,
+            created_at=stamp,
+        )
+        if store is not None:
+            store.save_margins(new_margins)
+            store.record_run(state)
+        report = self._header(snaps, day, threshold)
+        report["results"] = results
+        report["removed"] = removed
+        report["parties_screened"] = state.parties
+        report["rescreen"] = {
+            "mode": plan.mode,
+            "reason": plan.reason,
+            "previous": plan.previous.to_dict() if plan.previous else None,
+            "changes": {ch.dataset: ch.summary() for ch in plan.changes},
+            "fully_screened": screened,
+            "why_fully_screened": dict(sorted(reasons.items())),
+        }
         return report
+
+
+@dataclass
+class _Stats:
+    """A party's in-force matches per dataset (for the next re-screening)."""
+
+    hits: dict[str, list[Hit]] = field(default_factory=dict)
+    truncated: set[str] = field(default_factory=set)
+
+    def matches(self, limit: int, datasets: list[str]) -> dict[str, int]:
+        return {
+            d: limit if d in self.truncated else sum(h.match for h in self.hits.get(d, []))
+            for d in datasets
+        }
+
+
+def _seen_hits(key: str, result: dict[str, Any], stamp: str | None = None) -> list[SeenHit]:
+    at = stamp or now()
+    return [
+        SeenHit(key, h["entry_id"], h["entry"]["content_hash"], h["list_snapshot"], h["score"], at)
+        for h in result["hits"]
+        if h["match"]
+    ]
 
 
 def _watched(party: Party) -> WatchedParty:

@@ -97,6 +97,32 @@ def append(
     return row
 
 
+# Entries that change what a later answer is computed from (judgements, company letters).
+INPUT_ACTIONS = ("judge", "add_letter", "revoke_letter")
+
+
+def head_seq(session: Session) -> int:
+    """The last entry's seq (0 for an empty log), without locking."""
+    seq = session.execute(select(AuditHeadRow.seq).where(AuditHeadRow.id == 1)).scalar_one_or_none()
+    return int(seq or 0)
+
+
+def lock_head(session: Session) -> int:
+    """Take the append lock now (it is held to the end of the transaction); the head's seq."""
+    head = session.execute(
+        select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
+    ).scalar_one()
+    return int(head.seq)
+
+
+def inputs_changed_since(session: Session, seq: int) -> bool:
+    """Whether an entry after `seq` recorded a judgement or a letter (or its revocation)."""
+    found = session.execute(
+        select(AuditRow.seq).where(AuditRow.seq > seq, AuditRow.action.in_(INPUT_ACTIONS)).limit(1)
+    ).first()
+    return found is not None
+
+
 def record_hash(row: RecordRow) -> str:
     return sha256_text(
         canonical(

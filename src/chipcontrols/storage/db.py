@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from chipcontrols.errors import ChipControlsError, InputError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Connections per process: enough for the API's worker threads (each request holds one for
+# its reads, answers are limited to a few at once by the service), within PostgreSQL's
+# default of 100 connections for three workers.
+POOL_SIZE = 10
+MIGRATE_LOCK = 0x63636D67  # PostgreSQL advisory lock id taken while migrating
+POOL_OVERFLOW = 20
 
 
 class DatabaseError(ChipControlsError):
@@ -40,7 +46,10 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        pool: dict[str, Any] = {}
+        if parsed.database and parsed.database != ":memory:":
+            pool = {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+        engine = create_engine(parsed, connect_args={"timeout": 30}, **pool)
         _sqlite_events(engine)
         return engine
     if parsed.get_backend_name() != "postgresql":
@@ -50,7 +59,9 @@ def make_engine(url: str) -> Engine:
         )
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    return create_engine(
+        parsed, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def _sqlite_events(engine: Engine) -> None:
@@ -98,8 +109,13 @@ class Database:
 
     def migrate(self) -> str:
         """Bring the schema to the newest migration; returns the revision."""
+        # Serialised between processes (several workers starting at once): SQLite's write
+        # lock from the start, a transaction-scoped advisory lock on PostgreSQL.
+        engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         try:
-            with self.engine.begin() as conn:
+            with engine.begin() as conn:
+                if not self.is_sqlite:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
                 command.upgrade(alembic_config(conn), "head")
         except OperationalError as exc:
             raise DatabaseError(

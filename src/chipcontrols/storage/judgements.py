@@ -7,6 +7,9 @@ in that same transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +27,119 @@ from chipcontrols.storage.models import JudgementRow, PartyRow, SeenHitRow
 
 def key_hash(party_key: str) -> str:
     return sha256_text(party_key)
+
+
+@dataclass
+class PendingWrites:
+    """The bookkeeping a screening asks for while an answer is computed in a read-only
+    transaction (the parties it watches, the hits it has seen), kept here and written by
+    `apply` in the short transaction that stores the answer: so an answer is computed
+    without holding the database's write lock."""
+
+    parties: dict[str, WatchedParty] = field(default_factory=dict)
+    seen: dict[tuple[str, str], SeenHit] = field(default_factory=dict)
+
+    def apply(self, session: Session) -> None:
+        """Write it (later writes of a key win, as they would have one by one)."""
+        if self.parties:
+            _upsert(
+                session,
+                PartyRow,
+                ["key_sha256"],
+                [
+                    {
+                        "key_sha256": key_hash(p.key),
+                        "key": p.key,
+                        "name": p.name,
+                        "country": p.country,
+                        "address": p.address,
+                        "document": p.document,
+                    }
+                    for p in self.parties.values()
+                ],
+            )
+        if self.seen:
+            _upsert(
+                session,
+                SeenHitRow,
+                ["party_key_sha256", "entry_id"],
+                [
+                    {
+                        "party_key_sha256": key_hash(h.party_key),
+                        "party_key": h.party_key,
+                        "entry_id": h.entry_id,
+                        "entry_hash": h.entry_hash,
+                        "snapshot_id": h.snapshot_id,
+                        "score": h.score,
+                        "seen_at": h.seen_at,
+                    }
+                    for h in self.seen.values()
+                ],
+            )
+        if self.parties:
+            # A party whose seen hits changed is screened in full by the next re-screening,
+            # as ScreeningService._watch arranges when it writes at once.
+            from chipcontrols.storage.rescreen import SqlRescreenStore
+
+            store = SqlRescreenStore(session)
+            for key in self.parties:
+                store.forget(key)
+        session.flush()
+
+
+class DeferredJudgements:
+    """The judgement repository for computing an answer in a read-only transaction: reads
+    go to the database, the bookkeeping writes wait in `later`. (Not a SqlJudgements, so
+    the screening service keeps no re-screening state through it; `PendingWrites.apply`
+    does what it would have done.) Judgements are never made through it."""
+
+    def __init__(self, reads: SqlJudgements, later: PendingWrites) -> None:
+        self.reads = reads
+        self.later = later
+
+    def add(self, judgement: Judgement) -> Judgement:
+        raise RuntimeError("judgements are made in a writing transaction")
+
+    def history(self, party_key: str | None = None) -> list[Judgement]:
+        return self.reads.history(party_key)
+
+    def latest(self, party_key: str, entry_id: str) -> Judgement | None:
+        return self.reads.latest(party_key, entry_id)
+
+    def watch(self, party: WatchedParty) -> None:
+        self.later.parties[party.key] = party
+
+    def watched(self) -> list[WatchedParty]:
+        return self.reads.watched()
+
+    def seen(self, party_key: str) -> dict[str, SeenHit]:
+        found = self.reads.seen(party_key)
+        found.update({e: h for (k, e), h in self.later.seen.items() if k == party_key})
+        return found
+
+    def record_seen(self, hits: list[SeenHit]) -> None:
+        for h in hits:
+            self.later.seen[(h.party_key, h.entry_id)] = h
+
+
+def _upsert(session: Session, table: Any, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE: one statement, and no race between two writers
+    that both found the row missing."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(table)
+    columns = [c for c in rows[0] if c not in keys]
+    stmt = stmt.values(rows)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=keys, set_={c: getattr(stmt.excluded, c) for c in columns}
+        )
+    )
 
 
 def _to_judgement(row: JudgementRow) -> Judgement:
@@ -51,6 +167,12 @@ class SqlJudgements:
         self.session = session
         self.actor = actor
         self.until_seq = until_seq  # replay: only judgements logged before this audit entry
+
+    def rescreen_store(self) -> Any:
+        """The re-screening state kept in the same database (screening.rescreen.store_for)."""
+        from chipcontrols.storage.rescreen import SqlRescreenStore
+
+        return SqlRescreenStore(self.session)
 
     def add(self, judgement: Judgement) -> Judgement:
         if judgement.decision not in DECISIONS:

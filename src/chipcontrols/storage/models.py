@@ -241,3 +241,23 @@ class CompanyLetterRow(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(120), nullable=True)
     revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     revoke_audit_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RescreenRunRow(Base):
+    """One re-screening of the watched parties: the snapshots and date it used, and whether it
+    screened every party against every entry (full) or only against what changed."""
+
+    __tablename__ = "rescreen_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document: Mapped[str] = mapped_column(Text)  # canonical JSON of the run's state
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class RescreenPartyRow(Base):
+    """What the last full screening of a watched party found (its matches per dataset), and
+    the party document it screened: an incremental re-screening reads it."""
+
+    __tablename__ = "rescreen_parties"
+    key_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(Text)  # JSON: {"doc": hash, "matches": {dataset: n}}

@@ -149,6 +149,13 @@ def record_dict(row: RecordRow, *, full: bool = True) -> dict[str, Any]:
     return out
 
 
+def record_json(row: RecordRow) -> bytes:
+    """The record as JSON: its stored canonical input and result are spliced in as they
+    are (they are JSON text already), not decoded and encoded again."""
+    head = json.dumps(record_dict(row, full=False), ensure_ascii=False)
+    return f'{head[:-1]},"input":{row.input},"result":{row.result}}}'.encode()
+
+
 def add_transaction(session: Session, document: dict[str, Any], actor: str) -> TransactionRow:
     text = canonical(document)
     row = TransactionRow(

@@ -4,8 +4,10 @@
    becomes active, a failed fetch leaves the active one.
 2. When a list changed, the stored (watched) parties are screened again with the service's
    own re-screening (ScreeningService.rescreen over the service database): it reports only
-   hits that are new or whose entry changed. The parties with such hits are screened once
-   more as a recorded "screening" (Services.run_in), which puts the hits in the review queue.
+   hits that are new or whose entry changed, and reported hits whose entry is no longer in
+   force; incremental (only what changed) unless a full run is needed, as the alert says.
+   The parties with such hits are screened once more as a recorded "screening"
+   (Services.run_in), which puts the hits in the review queue.
 3. The recorded orders (determination records whose screened parties include a party with
    a new hit) are determined again as of today through Services.run_in; the new record is
    compared with the last one.
@@ -134,6 +136,18 @@ def _rescreen(services: Any, actor: str, day: dt.date, alert: dict[str, Any]) ->
                 }
             )
         alert["parties_screened"] = report.get("parties_screened", 0)
+        info = report.get("rescreen") or {}
+        alert["rescreen"] = {k: info.get(k) for k in ("mode", "reason", "fully_screened")}
+        alert["removed"] = [
+            {
+                "name": r["party"]["name"],
+                "country": r["party"].get("country"),
+                "key": r["party"]["key"],
+                "entry_id": r["entry_id"],
+                "snapshot": r.get("last_snapshot"),
+            }
+            for r in report.get("removed") or []
+        ]
         if docs:
             record = services.run_in(
                 session, "screening", {"parties": docs}, as_of=day, actor=actor

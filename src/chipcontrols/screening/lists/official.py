@@ -89,9 +89,7 @@ def _listing(
     effective_dates: Mapping[str, dt.date],
 ) -> tuple[dt.date | None, tuple[dt.date, ...]]:
     """(listing date, amendment dates): the effective date where known, else the first cite."""
-    dates = sorted(
-        {effective_dates.get(c.cite, c.date) for c in citations if c.date}
-    )
+    dates = sorted({effective_dates.get(c.cite, c.date) for c in citations if c.date})
     if effective is not None:
         return effective, tuple(d for d in dates if d > effective)
     return (dates[0] if dates else None), tuple(dates[1:])
