@@ -193,9 +193,21 @@ def main() -> None:
         "--show-errors", type=int, default=0, help="print N misses and false alarms of ours"
     )
     ap.add_argument("--no-external", action="store_true", help="skip the published sets")
+    ap.add_argument(
+        "--with-entity-list",
+        action="store_true",
+        help="index the bundled full Entity List beside the SDN file (the queries stay the same)",
+    )
     args = ap.parse_args()
 
     entries, cases = build_cases(args.seed, args.entities, args.people)
+    if args.with_entity_list:
+        from chipcontrols.screening.lists.snapshots import bundled_snapshots
+
+        snaps = bundled_snapshots(active_only=True)
+        el = [e for snap in snaps for e in snap.entries if e.list == "EL"]
+        entries = entries + el
+        print(f"with the bundled Entity List: {len(el)} entries added to the index")
     kinds = Counter(c.variant for c in cases)
     print(
         f"list: {SDN_FILE} ({len(entries)} entries, {sum(len(e.aliases) for e in entries)} aliases)"

@@ -1,0 +1,402 @@
+"""Typed request documents for the REST API: items, transactions, parties and deals.
+
+The models describe the documents for the OpenAPI schema and check their JSON types
+(strictly: nothing is coerced, so the engine receives exactly what was sent). Everything
+else stays with the engine's own parsers, which remain the one authority on what a document
+may hold (`parse_item`, `parse_transaction`, `parse_party`, `parse_deal`): a wrong value, an
+unknown field or a figure out of range is refused there, with their message naming the
+field and the fix. So the models accept every document those parsers accept:
+
+- fields the parsers read but do not check (notes, references, descriptive text) are `Any`;
+- unknown fields pass the model (the parser names them and suggests the field meant), while
+  the schema says `additionalProperties: false`, which is what the parser enforces;
+- value lists, bounds and minimum lengths are documented in the schema (the parser
+  enforces them), not checked twice.
+
+Item parameters are generated from the rulebook: each with its type, unit and the kinds it
+belongs to, as `parse_item` reads them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from chipcontrols.determination.transaction import END_USES, ROLES, TRANSFERS
+from chipcontrols.investment.vocabulary import ACTIVITIES, PRODUCTS, STRUCTURES
+from chipcontrols.model.items import DESCRIPTIVE_KEYS
+from chipcontrols.rulebook.rulebook import Rulebook
+from chipcontrols.rulebook.schema import Parameter
+from chipcontrols.rulebook.units import accepted_spellings
+
+Number = int | float  # a JSON number, kept as given (an integer stays an integer)
+Quantity = int | float | str  # a number in the canonical unit, or "number unit" text
+COUNTRY = "ISO 3166 alpha-2 country code, e.g. CN or NL"
+DATE_TEXT = "a date YYYY-MM-DD"
+
+
+class Document(BaseModel):
+    """A document the engine parses: JSON types checked, nothing coerced; unknown fields
+    are left to the engine's parser, which refuses them naming the field."""
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="allow",
+        protected_namespaces=(),
+        json_schema_extra={"additionalProperties": False},
+    )
+
+    def document(self) -> dict[str, Any]:
+        """The document as sent (fields left out stay out)."""
+        return self.model_dump(by_alias=True, exclude_unset=True)
+
+
+def doc(description: str, **schema: Any) -> Any:
+    """An optional field, with constraints the engine enforces documented in the schema."""
+    return Field(default=None, description=description, json_schema_extra=schema or None)
+
+
+def omitted(description: str, **schema: Any) -> Any:
+    """An optional field that may not be null: the parser fills it in when left out."""
+
+    def extra(out: dict[str, Any]) -> None:
+        out.pop("default", None)
+        out.update(schema)
+
+    return Field(default=None, description=description, json_schema_extra=extra)
+
+
+def need(description: str, **schema: Any) -> Any:
+    return Field(description=description, json_schema_extra=schema or None)
+
+
+def one_of(values: Any, *, nullable: bool = True) -> dict[str, Any]:
+    listed: list[Any] = list(values)
+    return {"enum": [*listed, None] if nullable else listed}
+
+
+def each_of(values: Any) -> dict[str, Any]:
+    return {"items": {"type": "string", "enum": list(values)}}
+
+
+# ---------------------------------------------------------------- screening parties
+
+
+class Owner(Document):
+    """An owner of a party: its share of the entity below it, and its own owners."""
+
+    name: str = need("The owner's name")
+    percent: Number | None = doc("Its share in percent, 0 to 100", minimum=0, maximum=100)
+    country: str | None = doc(COUNTRY)
+    owners: list[Owner] | None = doc("The owner's own owners")
+    id: Any = doc("Your reference for the owner")
+
+
+class ScreeningParty(Document):
+    """A party to screen (a plain string is read as its name)."""
+
+    name: str = need("The party's name", minLength=1, maxLength=500)
+    country: str | None = doc(COUNTRY)
+    address: str | None = doc("Postal address")
+    id: Any = doc("Your reference for the party")
+    role: Any = doc("Its role in the transaction, kept with the result")
+    headquarters: Any = doc(f"Country of the headquarters ({COUNTRY})")
+    owners: list[Owner] | None = doc("Owners, upwards, each with its share")
+
+
+# ---------------------------------------------------------------- items
+
+
+class ThroughputRow(Document):
+    """A dense peak throughput figure at one operand width (3A090 Technical Note)."""
+
+    bits: int = need("Bit length of the operation", minimum=1, maximum=256)
+    tops: Quantity = need(
+        "Dense peak TOPS (or TFLOPS) at that width: a number, or text such as '312 TFLOPS'"
+    )
+    precision: Any = doc("The format's name, e.g. FP16, INT8")
+    sparse: bool | None = doc("Must be false or absent: sparse figures are not used for TPP")
+    note: Any = doc("A note kept with the item")
+
+
+def _parameter_type(param: Parameter) -> tuple[Any, str, dict[str, Any]]:
+    """(annotation, how to give it, schema extra) for one rulebook parameter."""
+    if param.type == "number":
+        unit = param.unit or "1"
+        spellings = [s for s in accepted_spellings(unit) if s]
+        bounds: dict[str, Any] = {}
+        text = "a number"
+        if unit not in ("1", "count", "percent"):
+            text = f"a number in {unit}, or text 'number unit' ({', '.join(spellings[:6])})"
+        elif unit == "percent":
+            text = "a number in percent"
+        if param.min is not None:
+            text += f"; at least {param.min:g}"
+        if param.max is not None:
+            text += f"; at most {param.max:g}"
+        return Quantity | None, text, bounds
+    if param.type == "boolean":
+        return bool | None, "true or false", {}
+    if param.type == "string":
+        if param.values:
+            return str | None, "one of the listed values", one_of(param.values)
+        return str | None, "text", {}
+    if param.type == "set":
+        if param.values:
+            return list[str] | str | None, "a list of the listed values", {}
+        return list[str] | str | None, "a list of texts", {}
+    if param.type == "records":
+        return list[ThroughputRow] | None, "a list of {bits, tops} rows", {"minItems": 1}
+    raise AssertionError(param.type)
+
+
+def _describe(param: Parameter, how: str) -> str:
+    text = " ".join(param.description.split())
+    if param.derived:
+        text += " Derived from the item's other figures when they are given."
+    if param.values and param.type == "set":
+        how += f" ({', '.join(param.values)})"
+    source = f" Defined in {param.defined_in}." if param.defined_in else ""
+    return f"{text} Give {how}. Kinds: {', '.join(param.kinds)}.{source}"
+
+
+@lru_cache(maxsize=4)
+def item_model(rulebook: Rulebook) -> type[Document]:
+    """An item as `parse_item` reads it: {product: NAME}, or a kind and its parameters
+    (any of the rulebook's; each belongs to the kinds named in its description)."""
+    fields: dict[str, Any] = {
+        "product": (
+            str | None,
+            doc("A catalog product's name; then no other key (the catalog gives the figures)"),
+        ),
+        "kind": (
+            str | None,
+            doc(
+                "What the item is: " + "; ".join(f"{k}" for k in sorted(rulebook.kinds)),
+                **one_of(sorted(rulebook.kinds)),
+            ),
+        ),
+        "name": (str | None, doc("The item's name")),
+        "components": (list[Any] | None, doc("Items it contains (integrated circuits, ...)")),
+    }
+    for key in DESCRIPTIVE_KEYS:
+        fields.setdefault(key, (Any, doc("Descriptive text kept with the item (not evaluated)")))
+    for name, param in sorted(rulebook.parameters.items()):
+        annotation, how, extra = _parameter_type(param)
+        if param.type == "set" and param.values:
+            annotation = list[Annotated[str, Field(json_schema_extra={"enum": list(param.values)})]]
+            annotation = annotation | str | None
+        fields[name] = (annotation, doc(_describe(param, how), **extra))
+    model: type[Document] = create_model(
+        "Item", __base__=Document, __doc__=item_model.__doc__, **fields
+    )
+    # Components are items: point the field at the model itself.
+    components: Any = list[model] | None  # type: ignore[valid-type]
+    model.model_fields["components"].annotation = components
+    model.model_rebuild(force=True)
+    return model
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Document]]:
+    """(Transaction, Line) as `parse_transaction` reads them."""
+    return _transaction_models(rulebook)
+
+
+@lru_cache(maxsize=4)
+def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Document]]:
+    ItemModel = item_model(rulebook)
+
+    class Line(Document):
+        """One line of a transaction: the item, where it was made, its US content."""
+
+        item: ItemModel = need(  # type: ignore[valid-type]
+            "The item: inline (kind and parameters) or {product: NAME}"
+        )
+        made_in: str | None = doc(f"Country where the item was made ({COUNTRY})")
+        us_content_pct: Number | None = doc(
+            "Share of US-origin controlled content, percent (de minimis)", minimum=0, maximum=100
+        )
+        us_direct_product: bool | None = doc("The item is a direct product of US technology")
+        contains_us_ic: bool | None = doc("The item contains a US-origin integrated circuit")
+        hts_code: str | int | None = doc("HTS classification, 6 to 10 digits (e.g. 8542.31.0000)")
+        ecad_tcad: bool | None = doc("The software is ECAD or TCAD software")
+        quantity: Number | None = doc("Number of units", minimum=0)
+        value: Number | None = doc("Value of the line", minimum=0)
+        currency: Any = doc("Currency of the value")
+        notes: Any = doc("Notes kept with the line")
+
+    class TransactionParty(Document):
+        """A party to the transaction, with its role."""
+
+        role: str = need("The party's role", **one_of(ROLES, nullable=False))
+        name: str = need("The party's name", minLength=1, maxLength=500)
+        country: str = need(f"Where the party is ({COUNTRY})")
+        headquarters: str | None = doc(f"Country of the headquarters ({COUNTRY})")
+        ultimate_parent_country: str | None = doc(
+            f"Country of the ultimate parent's headquarters ({COUNTRY})"
+        )
+        address: str | None = doc("Postal address")
+        aliases: list[str] | None = doc("Other names of the party")
+        id: Any = doc("Your reference for the party")
+        notes: Any = doc("Notes kept with the party")
+        owners: list[Owner] | None = doc("Owners, upwards, each with its share")
+
+    class Certifications(Document):
+        supp2_748_dd: bool | None = doc(
+            "The certification of 15 CFR 748 Supplement 2 (dd) is in hand"
+        )
+
+    class Transaction(Document):
+        """A transaction: items, parties with roles, route and end uses."""
+
+        kind: str | None = doc("Always 'transaction'", **one_of(["transaction"]))
+        name: Any = doc("A name for the transaction")
+        export_from: str = need(f"The country the items leave ({COUNTRY})")
+        destination: str = need(f"The country they go to ({COUNTRY})")
+        transfer: str | None = doc("What kind of transfer; default export", **one_of(TRANSFERS))
+        date: str | None = doc(
+            f"The transaction's date, {DATE_TEXT}: the answer's date unless as_of is given"
+        )
+        items: list[Line] = need("The lines (at least one)", minItems=1)
+        parties: list[TransactionParty] | None = doc("The parties, each with its role")
+        end_uses: list[str] | None = doc(
+            "The end uses known ('none_of_these' alone when none applies)", **each_of(END_USES)
+        )
+        exporter_us_person: bool | None = doc("The exporter is a US person")
+        certifications: Certifications | None = doc("Certifications in hand")
+        notes: Any = doc("Notes kept with the transaction")
+        reference: Any = doc("Your reference")
+        destination_region: str | None = doc(
+            "For destination UA: the region (15 CFR 746.6)",
+            **one_of(("crimea", "dnr", "lnr", "none_of_these")),
+        )
+        ukraine_government_deployment: bool | None = doc(
+            "For Ukraine: deployed by or for its government"
+        )
+        end_user_majority_owned_by_d5_macau_hq: bool | None = doc(
+            "The end user is majority owned by an entity headquartered in D:5 or Macau"
+        )
+        foreign_same_function_item_available: bool | None = doc(
+            "An item of the same function is available from outside the controlling countries"
+        )
+        design_ic_production_country: str | None = doc(
+            f"For IC design end uses: where the design is produced ({COUNTRY})"
+        )
+
+    return Transaction, Line
+
+
+# ---------------------------------------------------------------- deals
+
+
+class Holding(Document):
+    id: str = need("The id of the entity holding the interest")
+    voting_pct: Number = need("Its voting interest, percent", minimum=0, maximum=100)
+
+
+class Entity(Document):
+    """The acquirer or one of its owners."""
+
+    name: str = need("Name", minLength=1)
+    country: str = need(COUNTRY)
+    id: str | None = doc("An id the holdings refer to (letters, digits, '_', '-', '.')")
+    us_person: bool | None = doc("A US person")
+    government: bool | None = doc("A government or a government-controlled entity")
+    owned_by: list[Holding] | None = doc("Who holds it, each with a voting interest")
+    notes: Any = doc("Notes")
+
+
+class SemiconductorFacts(Document):
+    """Technical facts the US outbound rule's categories turn on (31 CFR 850.224)."""
+
+    logic_node_nm: Number | None = doc("Logic node, nm", minimum=0)
+    non_planar_transistors: bool | None = doc("Non-planar transistors (FinFET, GAAFET)")
+    fdsoi: bool | None = doc("Fully depleted silicon on insulator")
+    nand_layers: Number | None = doc("NAND layers", minimum=0)
+    dram_half_pitch_nm: Number | None = doc("DRAM half pitch, nm", minimum=0)
+    gallium_based: bool | None = doc("Gallium-based compound semiconductors")
+    graphene_or_cnt: bool | None = doc("Graphene transistors or carbon nanotubes")
+    cryogenic_4_5k: bool | None = doc("Operates at or below 4.5 K")
+    designs_3a090a_ics: bool | None = doc("Designs ICs meeting 3A090.a")
+    euv_exclusive: bool | None = doc("Exclusively for EUV lithography")
+
+
+class Target(Document):
+    """The business acquired."""
+
+    name: str = need("Name", minLength=1)
+    country: str = need(COUNTRY)
+    activities: list[str] = need("Its activities (at least one)", minItems=1, **each_of(ACTIVITIES))
+    products: list[str] | None = doc("Its products", **each_of(PRODUCTS))
+    uk_activities: bool | None = doc("Carries on activities in the UK")
+    us_business: bool | None = doc("A US business")
+    dual_use_controlled: bool | None = doc("Makes or develops controlled dual-use items")
+    military_items: bool | None = doc("Makes or develops military items")
+    nl_highly_sensitive: bool | None = doc("Highly sensitive technology under the Dutch act")
+    export_classifications: list[str] | None = doc("ECCNs of its items (e.g. 3A090.a, EAR99)")
+    authorization_required_countries: list[str] | None = doc(
+        "Countries whose export licence its items need (ISO codes)"
+    )
+    country_of_concern_ownership_pct: Number | None = doc(
+        "Interest held from a country of concern, percent", minimum=0, maximum=100
+    )
+    semiconductor: SemiconductorFacts | None = doc("Technical facts")
+    listed: bool | None = doc("A listed company")
+    jp_designated_sector: bool | None = doc("In a designated business sector (Japan, FEFTA)")
+    kr_national_core_technology: bool | None = doc("Holds a national core technology (Korea)")
+    kr_government_rnd_funded: bool | None = doc("Its technology was developed with Korean R&D aid")
+    notes: Any = doc("Notes")
+
+
+class Stake(Document):
+    shares_after_pct: Number = need("Shares held after the deal, percent", minimum=0, maximum=100)
+    shares_before_pct: Number = omitted("Shares held before, percent", minimum=0, maximum=100)
+    votes_before_pct: Number = omitted(
+        "Votes held before, percent (default: the shares)", minimum=0, maximum=100
+    )
+    votes_after_pct: Number = omitted(
+        "Votes held after, percent (default: the shares)", minimum=0, maximum=100
+    )
+
+
+class Rights(Document):
+    board_appointment: bool | None = doc("Right to appoint a board member")
+    veto_rights: bool | None = doc("Veto rights")
+    information_rights: bool | None = doc("Access to material non-public technical information")
+    decisive_influence: bool | None = doc("Decisive influence (control)")
+    material_influence: bool | None = doc("Material influence")
+    resolution_control: bool | None = doc("Can pass or block resolutions")
+    involvement_in_decisions: bool | None = doc("Involvement in substantive decisions")
+
+
+class Turnover(Document):
+    """Turnover in the preceding financial year, in RMB (merger-control thresholds)."""
+
+    acquirer_worldwide: Number | None = doc("Acquirer, worldwide", minimum=0)
+    acquirer_china: Number | None = doc("Acquirer, in China", minimum=0)
+    target_worldwide: Number | None = doc("Target, worldwide", minimum=0)
+    target_china: Number | None = doc("Target, in China", minimum=0)
+
+
+class Deal(Document):
+    """An investment: acquirer and its owners, target, stake, rights, structure, date."""
+
+    kind: str = need("Always 'deal'", **one_of(["deal"], nullable=False))
+    structure: str = need("Share or asset deal", **one_of(STRUCTURES, nullable=False))
+    acquirer: Entity = need("The acquirer")
+    target: Target = need("The target")
+    name: str | None = doc("A name for the deal")
+    date: str | None = doc(f"The deal's date, {DATE_TEXT}")
+    owners: list[Entity] | None = doc("The acquirer's owners, up to the ultimate owner")
+    stake: Stake | None = doc("The stake before and after (required for a share deal)")
+    rights: Rights | None = doc("Rights acquired")
+    value_eur: Number | None = doc("Deal value in euro", minimum=0)
+    excepted_transaction: bool | None = doc("An excepted transaction (31 CFR 850)")
+    turnover_cny: Turnover | None = doc("Turnover, RMB")
+    notes: str | None = doc("Notes")
+    source: Any = doc("Where the facts come from")
