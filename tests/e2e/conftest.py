@@ -104,6 +104,8 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
 def page(browser: Any, server: Server) -> Iterator[Any]:
     context = browser.new_context(base_url=server.url)
     context.set_default_timeout(20_000)
+    # a submission that runs a determination may take minutes on a busy CI machine
+    context.set_default_navigation_timeout(300_000)
     tab = context.new_page()
     try:
         yield tab

@@ -15,22 +15,22 @@ from chipcontrols.storage.models import AuditRow
 from tests.e2e.conftest import Server, sign_in
 from tests.servicekit import LISTED
 
-RECORD_URL = re.compile(r"/records/(rec-[0-9a-f]{16})$")
+RECORD_URL = re.compile(r"/records/(rec-[0-9a-f]{16})(\?previous=rec-[0-9a-f]{16})?$")
 
 
 def check_transaction(
     page: Any, *, end_user: str = LISTED, name: str = "Prototype accelerator"
 ) -> str:
     page.click("text=Check a transaction")
-    page.select_option("select[name=kind]", "integrated_circuit")
-    page.fill("input[name=item_name]", name)
-    page.fill("input[name=made_in]", "US")
+    page.select_option("select[name=line-0-kind]", "integrated_circuit")
+    page.fill("input[name=line-0-name]", name)
+    page.fill("input[name=line-0-made_in]", "US")
     page.fill("input[name=destination]", "CN")
-    page.fill("input[name=end_user]", end_user)
-    page.fill("input[name=end_user_country]", "CN")
+    page.fill("input[name=party-0-name]", end_user)
+    page.fill("input[name=party-0-country]", "CN")
     page.fill("input[name=as_of]", "2024-06-01")
-    page.click("#check-form button[type=submit]")
-    page.wait_for_url(RECORD_URL)
+    page.click("#check-submit", no_wait_after=True)
+    page.wait_for_url(RECORD_URL, timeout=300_000)  # a check takes a while on a busy machine
     found = RECORD_URL.search(page.url)
     assert found
     return found.group(1)
@@ -47,8 +47,11 @@ def test_check_answer_the_missing_facts_replay_in_the_page_and_from_the_cli(
     assert tpp.is_visible(), "the item's TPP is a fact the first answer lacks"
     assert page.locator("input[name='q:export_from']").count() == 0  # known facts are not asked
     tpp.fill("4992")
-    page.click("#questions button[type=submit]")
-    page.wait_for_url(RECORD_URL)
+    page.click("#questions button[type=submit]", no_wait_after=True)
+    # the new record, with the answer it replaces named in its address
+    page.wait_for_url(
+        re.compile(rf"/records/rec-[0-9a-f]{{16}}\?previous={first}$"), timeout=300_000
+    )
     second = RECORD_URL.search(page.url).group(1)  # type: ignore[union-attr]
     assert second != first
     summary = page.inner_text("#summary")

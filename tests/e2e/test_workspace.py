@@ -17,7 +17,7 @@ import pytest
 from tests.e2e.conftest import Server, sign_in
 
 OUT = Path(os.environ.get("CHIPCONTROLS_TEST_OUTPUT", "out")) / "e2e-screenshots"
-RECORD_URL = re.compile(r"/records/(rec-[0-9a-f]{16})$")
+RECORD_URL = re.compile(r"/records/(rec-[0-9a-f]{16})(\?previous=rec-[0-9a-f]{16})?$")
 IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # licence_required, die_area_mm2
 # axe rules a page must pass; colour contrast is judged by the reviewer on the screenshots.
 AXE_SKIP = {"color-contrast"}
@@ -33,17 +33,21 @@ PAGES = [
     ("records", "/records"),
     ("rules", "/rules?q=3A090"),
     ("rules-diff", "/rules/diff"),
+    ("rules-diff-3a090", "/rules/diff?from=2023-01-01&to=2024-01-01&q=3A090"),
+    ("timeline-form", "/timeline"),
+    ("letters", "/letters"),
+    ("admin", "/admin"),
     ("review", "/review"),
     ("lists", "/lists"),
     ("audit", "/audit"),
 ]
 
 
-def wait_for_record(page: Any) -> None:
-    """The record page after a submission (a determination can take a while on a busy
-    machine); on an error page, fail with what it said."""
+def wait_for_record(page: Any, timeout: int = 300_000) -> None:
+    """The record page after a submission (a determination, the first on a cold server,
+    can take minutes on a busy machine); on an error page, fail with what it said."""
     try:
-        page.wait_for_url(RECORD_URL, timeout=120_000)
+        page.wait_for_url(RECORD_URL, timeout=timeout)
     except Exception:
         shot(page, "failed-submission")
         raise AssertionError(page.inner_text("main")[:2000]) from None
@@ -123,18 +127,18 @@ def test_check_by_keyboard_with_country_names_answer_in_place_and_print(
     page: Any, server: Server
 ) -> None:
     sign_in(page, server, "/check")
-    page.select_option("select[name=kind]", "integrated_circuit")
-    page.focus("input[name=item_name]")
+    page.select_option("select[name=line-0-kind]", "integrated_circuit")
+    page.focus("input[name=line-0-name]")
     page.keyboard.type("Prototype accelerator")
     page.keyboard.press("Tab")
     page.keyboard.type("United States")  # made in, by name
     page.focus("input[name=destination]")
     page.keyboard.type("Taiwan")  # the field once cut this to "Ta"
     assert page.input_value("input[name=destination]") == "Taiwan"
-    page.fill("input[name=end_user]", "Acme Compute Ltd")
-    page.fill("input[name=end_user_country]", "Taiwan (TW)")  # as the picker offers it
+    page.fill("input[name=party-0-name]", "Acme Compute Ltd")
+    page.fill("input[name=party-0-country]", "Taiwan (TW)")  # as the picker offers it
     page.fill("input[name=as_of]", "2024-06-01")
-    page.focus("#check-form button[type=submit]")
+    page.focus("#check-submit")
     page.keyboard.press("Enter")
     wait_for_record(page)
     first = RECORD_URL.search(page.url).group(1)  # type: ignore[union-attr]
@@ -150,11 +154,16 @@ def test_check_by_keyboard_with_country_names_answer_in_place_and_print(
     # Answer in the unit of a datasheet: dense FP16 TFLOPS (H100 SXM5: 989.4 dense FP16).
     tops = page.locator("input[name$=':tops']").first
     tops.fill("989.4")
-    page.click("#questions button[type=submit]")
-    wait_for_record(page)
+    page.click("#questions button[type=submit]", no_wait_after=True)
+    page.wait_for_url(re.compile(rf"\?previous={first}$"), timeout=300_000)
     second = RECORD_URL.search(page.url).group(1)  # type: ignore[union-attr]
     assert second != first
     assert "throughput" in page.inner_text(".input-summary").lower()
+    # the new verdicts beside the ones the answers replaced
+    changes = page.inner_text("#answer-changes")
+    assert "Before your answers" in changes and "Now" in changes
+    assert page.locator(f"#answer-changes a[href='/records/{first}']").count() == 1
+    assert problems_free(page)
     shot(page, "record-after-answer")
 
     page.goto(f"/records/{second}/print")

@@ -37,42 +37,177 @@ def text(value: str | None, *, loc: str, limit: int = 500) -> str | None:
     return value or None
 
 
-def transaction_from_form(form: Mapping[str, Any], end_uses: list[str]) -> dict[str, Any]:
-    """The first step of a check: what the officer knows at the start."""
-    product = text(form.get("product"), loc="product", limit=200)
-    kind = text(form.get("kind"), loc="kind", limit=60)
-    name = text(form.get("item_name"), loc="item_name", limit=200)
+MAX_SLOTS = 50  # order lines or parties on one form
+_SLOT = re.compile(r"^(line|party)-(\d{1,3})-(.+)$")
+try:  # the determination module's vocabulary, when it is installed
+    from chipcontrols.determination.transaction import ROLES as _ROLES
+
+    PARTY_ROLES: tuple[str, ...] = tuple(_ROLES)
+except ImportError:
+    PARTY_ROLES = ("purchaser", "intermediate_consignee", "ultimate_consignee", "end_user")
+
+
+def slots(form: Mapping[str, Any], what: str) -> list[int]:
+    """The indices of the order lines (`line-N-...`) or parties (`party-N-...`) a form has."""
+    found = sorted({int(m.group(2)) for k in form if (m := _SLOT.match(k)) and m.group(1) == what})
+    if len(found) > MAX_SLOTS:
+        raise InputError(f"at most {MAX_SLOTS} {what}s in one form", loc=what)
+    return found
+
+
+def parameters_for(kind: str | None) -> list[dict[str, Any]]:
+    """The figures a kind of item has in the law, in words, for a form."""
+    if not kind:
+        return []
+    from chipcontrols.rulebook.rulebook import load_rulebook
+    from chipcontrols.web import wording
+
+    rulebook = load_rulebook()
+    out = []
+    for name, p in rulebook.parameters.items():
+        if kind in (p.kinds or ()) and p.type in ("number", "boolean", "string", "set"):
+            words = wording.parameter(name, rulebook)
+            out.append({**words, "values": list(p.values) if p.values else None})
+    return out
+
+
+def figures(get: Any, kind: str, prefix: str = "p:") -> dict[str, Any]:
+    """The figures given for an item of `kind` (fields `{prefix}{parameter}`); a number may
+    carry its unit ("4.8 TB/s"): the item parser converts it."""
+    out: dict[str, Any] = {}
+    for p in parameters_for(kind):
+        raw = str(get(f"{prefix}{p['id']}") or "").strip()
+        if not raw:
+            continue
+        if len(raw) > 200:
+            raise InputError("at most 200 characters", loc=p["id"])
+        if p["type"] == "boolean":
+            out[p["id"]] = raw.lower() in ("true", "yes")
+        elif p["type"] == "set":
+            out[p["id"]] = [x.strip() for x in raw.split(",") if x.strip()]
+        elif p["type"] == "number":
+            out[p["id"]] = _number_or_text(raw)
+        else:
+            out[p["id"]] = raw
+    return out
+
+
+def _number_or_text(raw: str) -> Any:
+    try:
+        return float(raw) if any(c in raw for c in ".eE") else int(raw)
+    except ValueError:
+        return raw  # a quantity with its unit: the item parser reads it
+
+
+def _amount(raw: Any, *, loc: str) -> float | int | None:
+    value = text(raw, loc=loc, limit=40)
+    if value is None:
+        return None
+    cleaned = value.replace(",", "").replace(" ", "")
+    try:
+        number = float(cleaned) if "." in cleaned or "e" in cleaned.lower() else int(cleaned)
+    except ValueError:
+        raise InputError("give a number, e.g. 8 or 250000", loc=loc) from None
+    if number < 0 or number != number:
+        raise InputError("give a positive number", loc=loc)
+    return number
+
+
+def _line(get: Any, loc: str) -> dict[str, Any] | None:
+    """One order line from its fields (`get(name)`); None when the slot is left empty."""
+    product = text(get("product"), loc=f"{loc}.product", limit=200)
+    kind = text(get("kind"), loc=f"{loc}.kind", limit=60)
+    name = text(get("name"), loc=f"{loc}.name", limit=200)
     if product:
         item: dict[str, Any] = {"product": product}
     elif kind:
-        item = {"kind": kind}
-        if name:
-            item["name"] = name
+        item = {"kind": kind, **({"name": name} if name else {})}
+        item.update(figures(lambda k: get(k), kind))
+    elif name or get("quantity") or get("value"):
+        raise InputError("choose a catalog product or the kind of item", loc=f"{loc}.product")
     else:
-        raise InputError("choose a catalog product or an item kind", loc="product")
+        return None
     line: dict[str, Any] = {"item": item}
-    made_in = country(form.get("made_in"), loc="made_in")
+    made_in = country(get("made_in"), loc=f"{loc}.made_in")
     if made_in:
         line["made_in"] = made_in
-    txn: dict[str, Any] = {
-        "kind": "transaction",
-        "export_from": country(form.get("export_from"), loc="export_from", required=True),
-        "destination": country(form.get("destination"), loc="destination", required=True),
-        "items": [line],
-        "parties": [],
-        "end_uses": [u for u in end_uses if u in END_USES],
-    }
-    party = text(form.get("end_user"), loc="end_user")
-    if party:
-        txn["parties"].append(
+    quantity = _amount(get("quantity"), loc=f"{loc}.quantity")
+    if quantity is not None:
+        line["quantity"] = quantity
+    value = _amount(get("value"), loc=f"{loc}.value")
+    if value is not None:
+        line["value"] = value
+        currency = (text(get("currency"), loc=f"{loc}.currency", limit=3) or "USD").upper()
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise InputError("a currency is a three-letter code, e.g. USD", loc=f"{loc}.currency")
+        line["currency"] = currency
+    return line
+
+
+def _party(get: Any, loc: str, destination: str | None) -> dict[str, Any] | None:
+    name = text(get("name"), loc=f"{loc}.name")
+    if not name:
+        return None
+    role = text(get("role"), loc=f"{loc}.role", limit=40) or "end_user"
+    if role not in PARTY_ROLES:
+        raise InputError(f"a party's role is one of {', '.join(PARTY_ROLES)}", loc=f"{loc}.role")
+    party: dict[str, Any] = {"role": role, "name": name}
+    code = country(get("country"), loc=f"{loc}.country")
+    if code is None and role in ("end_user", "ultimate_consignee"):
+        code = destination
+    if code is None:
+        raise InputError("give the party's country (name or code)", loc=f"{loc}.country")
+    party["country"] = code
+    address = text(get("address"), loc=f"{loc}.address")
+    if address:
+        party["address"] = address
+    return party
+
+
+def transaction_from_form(form: Mapping[str, Any], end_uses: list[str]) -> dict[str, Any]:
+    """The first step of a check: what the officer knows at the start. The workspace form
+    has numbered order lines (`line-N-product`, `-kind`, `-name`, `-made_in`, `-quantity`,
+    `-value`, `-currency`, `-p:<figure>`) and parties (`party-N-role`, `-name`, `-country`,
+    `-address`); a one-line form (`product`, `kind`, `item_name`, `made_in`, `end_user`,
+    `end_user_country`) is read as line 0 and the end user."""
+    destination = country(form.get("destination"), loc="destination", required=True)
+    lines: list[dict[str, Any]] = []
+    parties: list[dict[str, Any]] = []
+    numbered_lines = slots(form, "line")
+    if numbered_lines:
+        for i in numbered_lines:
+            found = _line(lambda k, i=i: form.get(f"line-{i}-{k}"), f"line {i + 1}")
+            if found is not None:
+                lines.append(found)
+    else:
+        flat = {"item_name": "name"}
+        found = _line(lambda k: form.get(next((f for f, t in flat.items() if t == k), k)), "item")
+        if found is not None:
+            lines.append(found)
+    if not lines:
+        raise InputError("choose a catalog product or an item kind", loc="product")
+    for i in slots(form, "party"):
+        party = _party(lambda k, i=i: form.get(f"party-{i}-{k}"), f"party {i + 1}", destination)
+        if party is not None:
+            parties.append(party)
+    flat_user = text(form.get("end_user"), loc="end_user")
+    if flat_user:
+        parties.append(
             {
                 "role": "end_user",
-                "name": party,
+                "name": flat_user,
                 "country": country(form.get("end_user_country"), loc="end_user_country")
-                or txn["destination"],
+                or destination,
             }
         )
-    return txn
+    return {
+        "kind": "transaction",
+        "export_from": country(form.get("export_from"), loc="export_from", required=True),
+        "destination": destination,
+        "items": lines,
+        "parties": parties,
+        "end_uses": [u for u in end_uses if u in END_USES],
+    }
 
 
 def _value(raw: str, kind: str, loc: str) -> Any:
@@ -191,3 +326,53 @@ def apply_answers(
     if not answered:
         raise InputError("answer at least one question", loc="answers")
     return txn, answered
+
+
+MAX_FILE_PARTIES = 5000
+_CSV_FIELDS = ("name", "country", "address", "id")
+
+
+def parties_from_csv(raw: str) -> list[dict[str, Any]]:
+    """Parties from a CSV (or tab-separated) text with a header row: `name` (required),
+    `country` (a name or an ISO code), `address`, `id`. Other columns are ignored."""
+    import csv
+    import io
+
+    body = raw.lstrip("\ufeff").strip()
+    if not body:
+        raise InputError("the file is empty", loc="parties_file")
+    first = body.splitlines()[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    try:
+        rows = list(csv.DictReader(io.StringIO(body), delimiter=delimiter))
+    except csv.Error as exc:
+        raise InputError(f"the file is not readable CSV: {exc}", loc="parties_file") from None
+    header = [str(h or "").strip().lower() for h in (rows[0].keys() if rows else [])]
+    if "name" not in header:
+        raise InputError(
+            "the first row names the columns, one of them 'name' (and 'country', 'address')",
+            loc="parties_file",
+        )
+    if len(rows) > MAX_FILE_PARTIES:
+        raise InputError(f"at most {MAX_FILE_PARTIES} parties in one file", loc="parties_file")
+    parties: list[dict[str, Any]] = []
+    for n, row in enumerate(rows, start=2):
+        cells = {str(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if not any(cells.values()):
+            continue
+        loc = f"row {n}"
+        name = text(cells.get("name"), loc=f"{loc}.name")
+        if not name:
+            raise InputError("a party needs a name", loc=f"{loc}.name")
+        party: dict[str, Any] = {"name": name}
+        code = country(cells.get("country"), loc=f"{loc}.country")
+        if code:
+            party["country"] = code
+        for key in ("address", "id"):
+            value = text(cells.get(key), loc=f"{loc}.{key}")
+            if value:
+                party[key] = value
+        parties.append(party)
+    if not parties:
+        raise InputError("the file has no party", loc="parties_file")
+    return parties

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,14 @@ from chipcontrols.catalog import load_catalog
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
 from chipcontrols.storage.repo import ForbiddenError, Principal
-from chipcontrols.web import wording
+from chipcontrols.web import textdiff, wording
 from chipcontrols.web.forms import (
     END_USES,
+    MAX_SLOTS,
+    PARTY_ROLES,
     apply_answers,
+    parameters_for,
+    slots,
     throughput_answers,
     transaction_from_form,
 )
@@ -47,6 +52,10 @@ templates.env.filters["tojson_pretty"] = lambda v: json.dumps(
 templates.env.filters.update(wording.filters())
 templates.env.globals["countries"] = wording.countries
 templates.env.globals["question_words"] = wording.question
+templates.env.globals["figures_for"] = parameters_for
+templates.env.globals["any_prefixed"] = lambda values, prefix: any(
+    str(k).startswith(prefix) and v for k, v in (values or {}).items()
+)
 
 
 def wants_json(request: Request) -> bool:
@@ -269,11 +278,43 @@ def build_router() -> APIRouter:
         except ChipControlsError as exc:
             if wants_json(request):
                 raise
-            data = _check_form_data(svc)
+            data = _check_form_data(svc, form)
             data["error"] = exc.to_dict()
-            data["values"] = {k: v for k, v in form.items() if k != "csrf"}
             return page(request, "check.html", data, who, status=exc.http_status)
         return _after_record(request, record)
+
+    def _slot(request: Request, what: str) -> Response:
+        who = user(request)
+        n = parse_int(request.query_params.get("n"), loc="n", default=0, high=MAX_SLOTS * 4)
+        data = _check_form_data(services(request))
+        return page(
+            request, "_slot.html", data, who, i=n, v={}, focus=True, what=what, n=n + 1, oob=True
+        )
+
+    @router.get("/check/line")
+    def check_line(request: Request) -> Response:
+        """One more order line for the check form (htmx), and the next "add" button."""
+        return _slot(request, "line")
+
+    @router.get("/check/party")
+    def check_party(request: Request) -> Response:
+        return _slot(request, "party")
+
+    @router.get("/check/figures")
+    def check_figures(request: Request) -> Response:
+        """The figures of the kind chosen on an order line (htmx)."""
+        who = user(request)
+        i = parse_int(request.query_params.get("line"), loc="line", default=0, high=MAX_SLOTS * 4)
+        kind = request.query_params.get(f"line-{i}-kind") or ""
+        if kind and kind not in load_rulebook().kinds:
+            raise InputError(f"unknown kind of item {kind!r}", loc="kind")
+        data = {"kind": kind, "parameters": parameters_for(kind)}
+        return page(request, "_figures_slot.html", data, who, i=i, kind=kind, v={})
+
+    @router.get("/check/removed")
+    def check_removed(request: Request) -> Response:
+        user(request)
+        return Response("", media_type="text/html")
 
     @router.post("/records/{record_id}/answers")
     async def answer(request: Request, record_id: str) -> Response:
@@ -291,7 +332,11 @@ def build_router() -> APIRouter:
         catalog = load_catalog()
         filled, _ = apply_answers(txn, questions, answers, catalog.lookup)
         new = svc.check(filled, as_of=record["as_of"], actor=who.actor)
-        return _after_record(request, new)
+        if wants_json(request):
+            return JSONResponse(new)
+        # the new record, with the answer it replaces beside it
+        target = f"/records/{quote(new['id'])}?previous={quote(record['id'])}"
+        return RedirectResponse(target, status_code=303)
 
     # ------------------------------------------------------------ records
 
@@ -307,7 +352,19 @@ def build_router() -> APIRouter:
         svc = services(request)
         data = svc.record(record_id)
         audit_entries = svc.audit_entries(subject=data["id"], limit=5)["entries"]
-        return page(request, template, data, who, questions=questions_of(data), audit=audit_entries)
+        before = request.query_params.get("previous") or ""
+        changes = None
+        if re.fullmatch(r"rec-[0-9a-f]{16}", before) and before != data["id"]:
+            changes = answer_changes(svc.record(before), data)
+        return page(
+            request,
+            template,
+            data,
+            who,
+            questions=questions_of(data),
+            audit=audit_entries,
+            changes=changes,
+        )
 
     @router.get("/records/{record_id}")
     def record(request: Request, record_id: str) -> Response:
@@ -369,8 +426,9 @@ def build_router() -> APIRouter:
     def rules_diff(request: Request) -> Response:
         who = user(request)
         qp = request.query_params
+        rulebook = load_rulebook()
+        jurisdiction = qp.get("jurisdiction") or None
         if not qp.get("from") or not qp.get("to"):
-            rulebook = load_rulebook()
             data: dict[str, Any] = {
                 "from": qp.get("from")
                 or (rulebook.earliest.isoformat() if rulebook.earliest else ""),
@@ -379,8 +437,23 @@ def build_router() -> APIRouter:
                 "changes": None,
             }
         else:
-            data = services(request).rules_diff(qp["from"], qp["to"])
-        return page(request, "rules_diff.html", data, who)
+            data = services(request).rules_diff(qp["from"], qp["to"], jurisdiction=jurisdiction)
+            q = (qp.get("q") or "").strip().lower()[:200]
+            if q:
+                data["changes"] = [
+                    c
+                    for c in data["changes"]
+                    if q in str(c.get("entry", "")).lower()
+                    or q in str(c.get("id", "")).lower()
+                    or any(
+                        q in str((c.get(side) or {}).get("citation", "")).lower()
+                        for side in ("old", "new")
+                    )
+                ]
+            data["q"] = q or None
+        data["jurisdiction"] = jurisdiction
+        data["jurisdictions"] = sorted({e.jurisdiction for e in rulebook.entries.values()})
+        return page(request, "rules_diff.html", data, who, text_sides=textdiff.sides)
 
     @router.get("/rules/{rule_id}")
     def rule(request: Request, rule_id: str) -> Response:
@@ -423,15 +496,85 @@ def build_router() -> APIRouter:
     return router
 
 
-def _check_form_data(svc: Services) -> dict[str, Any]:
+def _check_form_data(svc: Services, form: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The check form's choices; with the values of a form sent back (after an error), its
+    order lines and parties as they were."""
+    form = form or {}
+    try:
+        lines = slots(form, "line") or [0]
+        parties = slots(form, "party") or [0]
+    except ChipControlsError:
+        lines, parties = [0], [0]
+    values = {k: v for k, v in form.items() if k != "csrf" and isinstance(v, str)}
+    if form and "line-0-kind" not in form and not slots(form, "line"):
+        # the one-line form: shown in the first slots
+        for flat, slot in (
+            ("product", "line-0-product"),
+            ("kind", "line-0-kind"),
+            ("item_name", "line-0-name"),
+            ("made_in", "line-0-made_in"),
+            ("end_user", "party-0-name"),
+            ("end_user_country", "party-0-country"),
+        ):
+            if flat in values:
+                values[slot] = values[flat]
     return {
         "products": [p.name for p in load_catalog().products],
-        "kinds": sorted(load_rulebook().kinds),
+        "kinds": sorted(
+            k for k in load_rulebook().kinds if k not in ("shipment", "informed_shipment")
+        ),
         "end_uses": list(END_USES),
+        "roles": [r for r in PARTY_ROLES if r != "exporter"],
         "mode": "determination" if "determination" in svc.operations() else "check",
-        "values": {},
+        "lines": lines,
+        "parties": parties,
+        "next_line": max(lines) + 1,
+        "next_party": max(parties) + 1,
+        "values": values,
+        "chosen_end_uses": _list(form, "end_use"),
         "error": None,
     }
+
+
+def answer_changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """What answering the questions changed: each verdict (per jurisdiction or regime) and,
+    for a check, each entry's status per order line, before and after."""
+    rows: list[dict[str, Any]] = []
+
+    def verdicts(rec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+        found = (rec.get("result") or {}).get("verdicts") or []
+        return {(str(v.get("jurisdiction") or ""), str(v.get("regime") or "")): v for v in found}
+
+    before, after = verdicts(old), verdicts(new)
+    for key in [*before, *(k for k in after if k not in before)]:
+        a, b = before.get(key) or {}, after.get(key) or {}
+        rows.append(
+            {
+                "jurisdiction": key[0],
+                "regime": (b or a).get("title") or key[1],
+                "before": a.get("verdict"),
+                "before_policy": a.get("review_policy"),
+                "after": b.get("verdict"),
+                "after_policy": b.get("review_policy"),
+            }
+        )
+    if not rows:  # a check without verdicts: the classification of each line
+        old_items = (old.get("result") or {}).get("items") or []
+        new_items = (new.get("result") or {}).get("items") or []
+        for i, (a_item, b_item) in enumerate(zip(old_items, new_items, strict=False)):
+            a_status = {e["id"]: e for e in a_item.get("entries") or []}
+            for e in b_item.get("entries") or []:
+                was = a_status.get(e["id"], {}).get("status")
+                if was != e.get("status"):
+                    rows.append(
+                        {
+                            "jurisdiction": e.get("jurisdiction"),
+                            "regime": f"line {i + 1}: {e.get('entry')}",
+                            "before": was,
+                            "after": e.get("status"),
+                        }
+                    )
+    return {"previous": old["id"], "previous_summary": old.get("summary"), "rows": rows}
 
 
 def questions_of(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -446,10 +589,14 @@ def _after_record(request: Request, record: dict[str, Any]) -> Response:
 
 def mount(app: FastAPI) -> Any:
     """Add the pages and static files; returns the renderer of errors as pages."""
+    from chipcontrols.web.admin import build_router as admin_router
+    from chipcontrols.web.analysis import build_router as analysis_router
     from chipcontrols.web.workspace import build_router as workspace_router
 
     app.include_router(build_router())
     app.include_router(workspace_router())
+    app.include_router(analysis_router())
+    app.include_router(admin_router())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def render_error(request: Request, status: int, body: dict[str, Any]) -> Response:

@@ -77,6 +77,26 @@ ROLES = {
     "admin": "Administrator: can also manage users and keys",
 }
 
+CHANGES = {
+    "added": "Added",
+    "removed": "Removed",
+    "changed": "Amended",
+    "text_changed": "Wording amended",
+    "reenacted": "Re-enacted",
+}
+
+# The end uses a transaction may state (determination.transaction.END_USES).
+END_USES = {
+    "advanced_node_ic_production": "Producing advanced-node chips",
+    "ic_production_node_unknown": "Producing chips (node not known)",
+    "advanced_node_ic_design": "Designing advanced-node chips",
+    "supercomputer": "A supercomputer",
+    "sme_production": "Producing chip-making equipment",
+    "datacenter": "A datacenter",
+    "military": "A military end use",
+    "none_of_these": "None of these",
+}
+
 KINDS_OF_RECORD = {
     "determination": "Licence determination",
     "check": "Transaction check",
@@ -155,6 +175,15 @@ def policy(value: Any) -> str:
 
 def step(value: Any) -> str:
     return STEPS.get(str(value), _words(value))
+
+
+def change(value: Any) -> str:
+    """A change to an entry of the law between two dates, in words."""
+    return CHANGES.get(str(value), _words(value).capitalize())
+
+
+def end_use(value: Any) -> str:
+    return END_USES.get(str(value), _words(value).capitalize())
 
 
 def role(value: Any) -> str:
@@ -351,6 +380,8 @@ def filters() -> dict[str, Any]:
         "policy": policy,
         "step": step,
         "role": role,
+        "change_words": change,
+        "end_use": end_use,
         "record_kind": record_kind,
         "unit": unit,
         "country_name": country_name,

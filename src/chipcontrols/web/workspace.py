@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 import yaml
 from fastapi import APIRouter, Request
@@ -15,8 +16,7 @@ from chipcontrols.api.auth import check_csrf, services
 from chipcontrols.app_services import workspace
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
-from chipcontrols.web import wording
-from chipcontrols.web.forms import country, text
+from chipcontrols.web.forms import country, figures, parameters_for, parties_from_csv, text
 
 DEAL_EXAMPLE = """\
 kind: deal
@@ -36,18 +36,6 @@ stake: {shares_before_pct: 0, shares_after_pct: 30}
 """
 
 
-def _parameters_for(kind: str | None) -> list[dict[str, Any]]:
-    if not kind:
-        return []
-    rulebook = load_rulebook()
-    out = []
-    for name, p in rulebook.parameters.items():
-        if kind in (p.kinds or ()) and p.type in ("number", "boolean", "string", "set"):
-            words = wording.parameter(name, rulebook)
-            out.append({**words, "values": list(p.values) if p.values else None})
-    return out
-
-
 def _item_from_form(form: dict[str, Any], pages: Any) -> dict[str, Any]:
     product = text(pages._str(form, "product"), loc="product", limit=200)
     if product:
@@ -61,23 +49,7 @@ def _item_from_form(form: dict[str, Any], pages: Any) -> dict[str, Any]:
     name = text(pages._str(form, "item_name"), loc="item_name", limit=200)
     if name:
         item["name"] = name
-    for p in _parameters_for(kind):
-        raw = pages._str(form, f"p:{p['id']}").strip()
-        if not raw:
-            continue
-        if len(raw) > 200:
-            raise InputError("at most 200 characters", loc=p["id"])
-        if p["type"] == "boolean":
-            item[p["id"]] = raw.lower() in ("true", "yes")
-        elif p["type"] == "set":
-            item[p["id"]] = [x.strip() for x in raw.split(",") if x.strip()]
-        elif p["type"] == "number":
-            try:
-                item[p["id"]] = float(raw) if any(c in raw for c in ".eE") else int(raw)
-            except ValueError:
-                item[p["id"]] = raw  # a quantity with its unit ("4.8 TB/s"): the parser reads it
-        else:
-            item[p["id"]] = raw
+    item.update(figures(lambda k: pages._str(form, k), kind))
     return item
 
 
@@ -106,7 +78,7 @@ def build_router() -> APIRouter:
                 if k not in ("shipment", "informed_shipment")
             ],
             "kind": kind,
-            "parameters": _parameters_for(kind),
+            "parameters": parameters_for(kind),
             "values": {},
             "error": None,
         }
@@ -160,10 +132,12 @@ def build_router() -> APIRouter:
         try:
             if isinstance(form.get("parties"), list):
                 parties = form["parties"]
+            elif pages._str(form, "parties_csv").strip():
+                parties = parties_from_csv(pages._str(form, "parties_csv"))
             else:
                 name = text(pages._str(form, "name"), loc="name")
                 if not name:
-                    raise InputError("give the name to screen", loc="name")
+                    raise InputError("give the name to screen, or a file of parties", loc="name")
                 party: dict[str, Any] = {"name": name}
                 code = country(pages._str(form, "country"), loc="country")
                 if code:
@@ -243,20 +217,30 @@ def build_router() -> APIRouter:
 
     @router.get("/coalition")
     def coalition(request: Request) -> Response:
+        from chipcontrols.app_services import web_support
+        from chipcontrols.web import analysis
+
         who = pages.user(request)
         qp = request.query_params
         destination = qp.get("destination") or ""
         data: dict[str, Any] = {
             "destination": destination,
             "as_of": qp.get("as_of") or "",
-            "suppliers": qp.get("suppliers") or "",
+            "suppliers": web_support.suppliers(),
+            "capabilities": web_support.capabilities(),
+            "chosen_suppliers": qp.getlist("supplier")
+            or [x.strip().upper() for x in (qp.get("suppliers") or "").split(",") if x.strip()],
+            "chosen_capabilities": qp.getlist("capability"),
             "matrix": None,
+            "query": "",
         }
         if destination:
-            code = country(destination, loc="destination")
-            data["matrix"] = workspace.coalition(
-                code or "", qp.get("as_of") or None, qp.get("suppliers") or None
-            )
+            req = analysis._request(request, single_day=True)
+            data["matrix"] = web_support.matrix(req)
+            pairs = [("destination", req.destination), ("as_of", req.end.isoformat())]
+            pairs += [("supplier", x) for x in req.suppliers]
+            pairs += [("capability", x) for x in req.capabilities]
+            data["query"] = urlencode(pairs)
         return pages.page(request, "coalition.html", data, who)
 
     # ------------------------------------------------------------ catalog
