@@ -139,7 +139,8 @@ def test_a_killed_list_import_leaves_lists_and_service_whole(
     party = {"parties": [{"name": "BANCO NACIONAL DE CUBA", "country": "CU"}]}
     store = SnapshotStore(home)
     kills = 0
-    for delay in (0.5, 1.5, 3.0, 5.0):
+    # Kill moments from start-up to the writes (an import takes a few seconds on a quiet machine).
+    for delay in (0.5, 1.0, 1.5, 2.0, 3.0, 5.0):
         proc = subprocess.Popen(
             command,
             env=env,
