@@ -34,12 +34,21 @@ def serve(
         str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (default 1; several share the database and its audit "
+            "chain, see docs/service.md).",
+        ),
+    ] = 1,
 ) -> None:
     """Start the web UI and the REST API (on the first start, print the admin API key)."""
-    handle_errors(_serve)(host, port)
+    handle_errors(_serve)(host, port, workers)
 
 
-def _serve(host: str | None, port: int | None) -> None:
+def _serve(host: str | None, port: int | None, workers: int = 1) -> None:
     import uvicorn
 
     from chipcontrols.api.app import create_app
@@ -63,6 +72,18 @@ def _serve(host: str | None, port: int | None) -> None:
         f"Web UI: http://{shown}:{port}/   API: http://{shown}:{port}/v1/openapi.json",
         markup=False,
     )
+    if workers > 1:
+        # Each worker builds its own application from the same settings (the environment).
+        uvicorn.run(
+            "chipcontrols.api.app:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+            server_header=False,
+        )
+        return
     uvicorn.run(create_app(svc), host=host, port=port, log_level="warning", server_header=False)
 
 
