@@ -16,6 +16,8 @@ BASE_OPERATIONS = {
     "list_catalog": "viewer",
     "get_catalog_product": "viewer",
     "coalition_matrix": "viewer",
+    "coalition_timeline": "viewer",
+    "list_capabilities": "viewer",
     "dashboard": "viewer",
     "list_letters": "viewer",
     "get_letter": "viewer",
