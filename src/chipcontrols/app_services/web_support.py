@@ -189,22 +189,27 @@ def timeline_status(req: AnalysisRequest, *, wait: float = 0.0) -> dict[str, Any
 
 def timeline_chart(req: AnalysisRequest, *, wait: float = 600.0) -> bytes:
     """The timeline chart (`chipcontrols timeline --chart X.svg`) as SVG."""
+    from chipcontrols.scenario.charts import timeline_chart as draw_chart
+
     key = req.key("timeline")
     result, _ = _result(key, _submit(key, lambda: _timeline(req)), wait)
+    return _chart(key, lambda path: draw_chart(result, path), wait)
+
+
+def _chart(key: tuple[Any, ...], draw: Callable[[Path], object], wait: float) -> bytes:
+    """The SVG a scenario chart function draws for a computed result, cached per request."""
     with _LOCK:
         cached = _CHARTS.get(key)
     if cached is not None:
         return cached
 
-    def draw() -> bytes:
-        from chipcontrols.scenario.charts import timeline_chart as draw_chart
-
+    def render() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "timeline.svg"
-            draw_chart(result, path)
+            path = Path(tmp) / "chart.svg"
+            draw(path)
             return path.read_bytes()
 
-    svg = _WORKER.submit(draw).result(timeout=wait)
+    svg = _WORKER.submit(render).result(timeout=wait)
     with _LOCK:
         _CHARTS[key] = svg
     return svg
@@ -234,22 +239,8 @@ def matrix(req: AnalysisRequest, *, wait: float = 600.0) -> dict[str, Any]:
 
 def matrix_chart(req: AnalysisRequest, *, wait: float = 600.0) -> bytes:
     """The matrix as a heatmap (`chipcontrols coalition --chart X.svg`), SVG."""
+    from chipcontrols.scenario.charts import heatmap
+
     key = req.key("matrix")
     found, _ = _result(key, _submit(key, lambda: _matrix(req)), wait)
-    with _LOCK:
-        cached = _CHARTS.get(key)
-    if cached is not None:
-        return cached
-
-    def draw() -> bytes:
-        from chipcontrols.scenario.charts import heatmap
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "matrix.svg"
-            heatmap(found, path)
-            return path.read_bytes()
-
-    svg = _WORKER.submit(draw).result(timeout=wait)
-    with _LOCK:
-        _CHARTS[key] = svg
-    return svg
+    return _chart(key, lambda path: heatmap(found, path), wait)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -121,6 +121,23 @@ CREATE TABLE IF NOT EXISTS seen_hits (
 """
 
 
+@contextmanager
+def store_connection(path: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on the CLI's judgement store file (also holds the re-screen state);
+    SQLite errors become a DataError naming the file."""
+    try:
+        con = sqlite3.connect(path, timeout=30)
+    except sqlite3.Error as exc:
+        raise DataError(f"cannot open judgement store: {exc}", loc=str(path)) from None
+    try:
+        with con:
+            yield con
+    except sqlite3.DatabaseError as exc:
+        raise DataError(f"judgement store error: {exc}", loc=str(path)) from None
+    finally:
+        con.close()
+
+
 class SqliteJudgements:
     """The repository in one SQLite file; each call is one transaction."""
 
@@ -135,19 +152,8 @@ class SqliteJudgements:
             elif row[0] != str(SCHEMA_VERSION):
                 raise DataError(f"judgement store has schema {row[0]}", loc=str(path))
 
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        try:
-            con = sqlite3.connect(self.path, timeout=30)
-        except sqlite3.Error as exc:
-            raise DataError(f"cannot open judgement store: {exc}", loc=str(self.path)) from None
-        try:
-            with con:
-                yield con
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"judgement store error: {exc}", loc=str(self.path)) from None
-        finally:
-            con.close()
+    def _conn(self) -> AbstractContextManager[sqlite3.Connection]:
+        return store_connection(self.path)
 
     def add(self, judgement: Judgement) -> Judgement:
         if judgement.decision not in DECISIONS:

@@ -38,8 +38,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata, resources
@@ -47,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from chipcontrols.errors import ChipControlsError, DataError
-from chipcontrols.screening.judgements import SeenHit, SqliteJudgements
+from chipcontrols.screening.judgements import SeenHit, SqliteJudgements, store_connection
 from chipcontrols.screening.lists.snapshots import Snapshot, SnapshotDiff, diff_snapshots
 from chipcontrols.screening.matcher import Matcher, Query
 
@@ -161,19 +160,8 @@ class SqliteRescreenStore:
         with self._conn() as con:
             con.executescript(_DDL)
 
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        try:
-            con = sqlite3.connect(self.path, timeout=30)
-        except sqlite3.Error as exc:
-            raise DataError(f"cannot open judgement store: {exc}", loc=str(self.path)) from None
-        try:
-            with con:
-                yield con
-        except sqlite3.DatabaseError as exc:
-            raise DataError(f"judgement store error: {exc}", loc=str(self.path)) from None
-        finally:
-            con.close()
+    def _conn(self) -> AbstractContextManager[sqlite3.Connection]:
+        return store_connection(self.path)
 
     def last_run(self) -> RunState | None:
         with self._conn() as con:
