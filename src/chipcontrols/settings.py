@@ -63,7 +63,3 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         return f"sqlite:///{self.home / 'chipcontrols.db'}"
-
-
-def get_settings() -> Settings:
-    return Settings()

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 import yaml
 
-from chipcontrols.api.models import Deal, ScreeningParty, item_model, transaction_models
+from chipcontrols.app_services.documents import (
+    Deal,
+    ScreeningParty,
+    item_model,
+    transaction_models,
+)
 from chipcontrols.determination import transaction as txn_parser
 from chipcontrols.investment import deal as deal_parser
 from chipcontrols.model.items import DESCRIPTIVE_KEYS

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from chipcontrols.scenario.coalition import OPEN, Analyst, Row, parse_end_uses, parse_suppliers
+from chipcontrols.scenario.coalition import Analyst
+from chipcontrols.scenario.matrix import OPEN, Row, parse_end_uses, parse_suppliers
 from chipcontrols.scenario.timeline import timeline
 
 FOLDER = Path(__file__).parent / "coalition"

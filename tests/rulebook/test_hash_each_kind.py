@@ -23,6 +23,13 @@ KINDS = {
     "Chinese controls": ("cn/coverage.yaml", "effective:"),
     "investment rule": ("fdi/uk_nsi.yaml", "citation:"),
     "ownership rule (screening)": ("screening/us_ear_affiliates_rule.yaml", "citation:"),
+    "restricted-party lists (data beside the law)": ("screening/_lists.yaml", "publication:"),
+    "question wording (data beside the law)": ("us/ear/_questions.yaml", "text:"),
+    "letter bases (data beside the law)": ("us/ear/_letter_bases.yaml", "bases:"),
+    "Federal Register effective dates (data beside the law)": (
+        "screening/_fr_effective_dates.yaml",
+        "effective:",
+    ),
 }
 
 

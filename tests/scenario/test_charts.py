@@ -11,7 +11,8 @@ import pytest
 
 from chipcontrols.errors import InputError
 from chipcontrols.scenario.charts import heatmap, timeline_chart
-from chipcontrols.scenario.coalition import ALL_SUPPLIERS, Analyst, CoalitionMatrix
+from chipcontrols.scenario.coalition import Analyst
+from chipcontrols.scenario.matrix import ALL_SUPPLIERS, CoalitionMatrix
 from chipcontrols.scenario.timeline import timeline
 
 D = dt.date

@@ -13,8 +13,10 @@ from chipcontrols.catalog import load_catalog
 from chipcontrols.determination.record import TraceNode, Verdict
 from chipcontrols.errors import InputError, NotFoundError
 from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.scenario.assumptions import Assumptions, parse_assumptions
 from chipcontrols.scenario.capabilities import load_capabilities, parse_capabilities
-from chipcontrols.scenario.coalition import (
+from chipcontrols.scenario.coalition import Analyst, Met, change_dates, coalition_matrix, export_law
+from chipcontrols.scenario.matrix import (
     ALL_SUPPLIERS,
     CONDITIONS,
     DOMESTIC,
@@ -24,16 +26,9 @@ from chipcontrols.scenario.coalition import (
     NOT_MODELLED,
     PROHIBITED,
     UNDETERMINED,
-    Analyst,
-    Assumptions,
     Cell,
-    Met,
     Outcome,
     Row,
-    change_dates,
-    coalition_matrix,
-    export_law,
-    parse_assumptions,
     parse_end_uses,
     parse_suppliers,
 )

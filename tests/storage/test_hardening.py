@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from chipcontrols.access import AuthError
 from chipcontrols.app_services import Services
 from chipcontrols.app_services.letters import add_letter, revoke_letter
 from chipcontrols.batch import run_batch
@@ -31,7 +32,6 @@ from chipcontrols.storage.models import (
     TransactionRow,
     UserRow,
 )
-from chipcontrols.storage.repo import AuthError
 from tests.servicekit import H100, LISTED, transaction
 
 runner = CliRunner()

@@ -10,6 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import delete, func, select, text, update
 
+from chipcontrols.access import AuthError, Principal
 from chipcontrols.app_services import Services
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.storage.models import (
@@ -21,7 +22,6 @@ from chipcontrols.storage.models import (
     RecordRow,
     TransactionRow,
 )
-from chipcontrols.storage.repo import AuthError, Principal
 from tests.servicekit import H100, LISTED, transaction
 
 

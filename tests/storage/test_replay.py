@@ -12,7 +12,7 @@ from chipcontrols.app_services import Services
 from chipcontrols.app_services.service import law_files
 from chipcontrols.classification import classify
 from chipcontrols.rulebook.rulebook import LAW_DIR, load_rulebook, load_rulebook_from
-from chipcontrols.storage import repo
+from chipcontrols.storage import archive, records
 from tests.servicekit import H100
 
 BORDERLINE = {**H100, "tpp": 4850, "die_area_mm2": 2000}  # 3A090.a by TPP >= 4800 alone
@@ -35,8 +35,8 @@ def test_replay_uses_the_archived_law_of_the_record(svc: Services, tmp_path: Pat
     now = classify(BORDERLINE, day)
     assert then.status_of("us.ear.ccl.3a090.a") != now.status_of("us.ear.ccl.3a090.a")
     with svc.db.write() as session:
-        repo.archive_rulebook(session, older.version, law_files(root))
-        record = repo.add_record(
+        archive.archive_rulebook(session, older.version, law_files(root))
+        record = records.add_record(
             session,
             kind="classification",
             action="classify",

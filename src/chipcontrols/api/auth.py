@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from fastapi import Depends, Request
 
+from chipcontrols.access import AuthError, ForbiddenError, Principal
 from chipcontrols.app_services import Services
-from chipcontrols.storage.repo import AuthError, ForbiddenError, Principal
 
 SESSION_COOKIE = "chipcontrols_session"
 

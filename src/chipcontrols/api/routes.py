@@ -8,14 +8,20 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from chipcontrols.access import Principal
 from chipcontrols.api.auth import Admin, Analyst, Viewer, services
 from chipcontrols.api.errors import ERROR_RESPONSES
-from chipcontrols.api.models import Deal, Document, ScreeningParty, item_model, transaction_models
 from chipcontrols.app_services import Services
+from chipcontrols.app_services.documents import (
+    Deal,
+    Document,
+    ScreeningParty,
+    item_model,
+    transaction_models,
+)
 from chipcontrols.app_services.inputs import ID_MAX
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
-from chipcontrols.storage.repo import Principal
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 Svc = Annotated[Services, Depends(services)]

@@ -1,19 +1,67 @@
-"""REST routes for the workspace documents: catalog, coalition matrix, dashboard (the same
-documents the web pages render; see `app_services.workspace`)."""
+"""REST routes for the workspace documents: catalog, coalition matrix, dashboard, and the
+longer workflows (what-if scenario, a file of order lines, the kept parties screened again,
+the official lists and a list update from a file). The same documents the web pages render
+(see `app_services.workspace`, `app_services.web_support` and `web.runs`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from chipcontrols.api.auth import Viewer, services
+from chipcontrols.access import Principal
+from chipcontrols.api.auth import Admin, Analyst, Viewer, services
 from chipcontrols.api.errors import ERROR_RESPONSES
 from chipcontrols.app_services import Services, web_support, workspace
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 Svc = Annotated[Services, Depends(services)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScenarioBody(_Body):
+    scenario: str | None = Field(
+        default=None, max_length=100, description="A bundled scenario's id (GET /v1/scenarios)"
+    )
+    scenario_text: str | None = Field(
+        default=None,
+        max_length=200_000,
+        description="Or a scenario file's text (YAML; see docs/law-format.md)",
+    )
+    as_of: str | None = Field(default=None, pattern=DATE, description="YYYY-MM-DD; default today")
+    destination: str = Field(default="CN", pattern=r"^[A-Za-z]{2}$", description="ISO code")
+    suppliers: str | None = Field(default=None, max_length=40, description="e.g. US,NL,JP")
+    past: str = Field(
+        default="none",
+        pattern=r"^(none|stored|example)$",
+        description="Past determinations to re-run: none, those stored here, or the example file",
+    )
+
+
+class BatchBody(_Body):
+    csv: str = Field(min_length=1, description="The order-lines file's text (CSV, UTF-8)")
+    file_name: str | None = Field(default=None, max_length=200)
+    as_of: str | None = Field(default=None, pattern=DATE, description="YYYY-MM-DD; default today")
+
+
+class RescreenBody(_Body):
+    as_of: str | None = Field(default=None, pattern=DATE, description="YYYY-MM-DD; default today")
+
+
+class ListImportBody(_Body):
+    content: str = Field(min_length=1, description="The list file's text")
+    file_name: str | None = Field(default=None, max_length=200)
+    input_format: str = Field(
+        default="auto",
+        pattern=r"^(auto|csl_json|csl_csv|ofac_sdn|bis_dpl|ftm|entity_list)$",
+    )
+    dataset: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,60}$")
+    as_of: str | None = Field(default=None, pattern=DATE, description="The list data's date")
 
 
 def build_router() -> APIRouter:
@@ -79,5 +127,77 @@ def build_router() -> APIRouter:
     def dashboard(svc: Svc, who: object = Viewer) -> dict[str, Any]:
         """Open review items, answers waiting for facts, blocked orders, recent list changes."""
         return workspace.dashboard(svc)
+
+    # ------------------------------------------------------------ longer workflows
+
+    @router.get("/scenarios", operation_id="list_scenarios", tags=["analysis"])
+    def scenarios(who: object = Viewer) -> dict[str, Any]:
+        """The bundled what-if scenarios (id, name, description)."""
+        return {"scenarios": web_support.bundled_scenarios()}
+
+    @router.post("/scenario", operation_id="what_if_scenario", tags=["analysis"])
+    def scenario(body: ScenarioBody, svc: Svc, who: object = Viewer) -> dict[str, Any]:
+        """`chipcontrols scenario`: what a scenario would change on a date: the law in force,
+        the catalog products' statuses, the coalition's gaps for the destination, and past
+        determinations re-run. Nothing is recorded; it takes up to a minute."""
+        return web_support.scenario_report(svc, **body.model_dump())
+
+    @router.post("/batch", operation_id="run_batch", tags=["records"])
+    def batch(body: BatchBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """`chipcontrols batch` on a CSV file of order lines (at most a few hundred lines;
+        larger files with the command line): every line checked and recorded, the summary
+        (answers per country, the lines that could not be checked with their column) and the
+        results file's address. The same file sent again carries on an interrupted run."""
+        from chipcontrols.web.runs import run_batch_text
+
+        return run_batch_text(
+            svc, actor=who.actor, text=body.csv, file_name=body.file_name, as_of=body.as_of
+        )
+
+    @router.get(
+        "/batch/{run}/results",
+        operation_id="batch_results",
+        tags=["records"],
+        response_class=FileResponse,
+        responses={200: {"content": {"text/csv": {}}, "description": "The results file"}},
+    )
+    def batch_results(run: str, svc: Svc, who: object = Viewer) -> Response:
+        """The results file of a batch run (CSV: the input columns, then each line's answer)."""
+        from chipcontrols.web.runs import batch_results_file
+
+        path, name = batch_results_file(svc, run)
+        return FileResponse(path, media_type="text/csv; charset=utf-8", filename=name)
+
+    @router.get("/rescreen", operation_id="rescreen_status", tags=["lists"])
+    def rescreen_status(svc: Svc, who: object = Viewer) -> dict[str, Any]:
+        """The last re-screening of the kept parties, the lists in force, the review queue."""
+        return web_support.rescreen_status(svc)
+
+    @router.post("/rescreen", operation_id="rescreen", tags=["lists"])
+    def rescreen(body: RescreenBody, svc: Svc, who: Principal = Analyst) -> dict[str, Any]:
+        """`chipcontrols rescreen`: the kept parties against the lists in force; only new,
+        changed or removed hits. Parties with new hits are screened again as a recorded
+        screening (their hits join the review queue) and their orders determined again."""
+        return web_support.rescreen(svc, actor=who.actor, as_of=body.as_of)
+
+    @router.get("/watch", operation_id="list_sources", tags=["lists"])
+    def watch(svc: Svc, who: object = Viewer) -> dict[str, Any]:
+        """The official list sources (those `chipcontrols watch` fetches), the last fetch of
+        each, the list in force and the latest kept in the database per dataset."""
+        return web_support.watch_status(svc)
+
+    @router.post("/watch/import", operation_id="import_list", tags=["lists"])
+    def watch_import(body: ListImportBody, svc: Svc, who: Principal = Admin) -> dict[str, Any]:
+        """`chipcontrols lists import` of a list file's text, made the list in force; then the
+        kept parties screened again as a watch pass does: who is hit, which orders change."""
+        return web_support.import_list(
+            svc,
+            actor=who.actor,
+            content=body.content,
+            file_name=body.file_name,
+            input_format=body.input_format,
+            dataset=body.dataset,
+            as_of=body.as_of,
+        )
 
     return router

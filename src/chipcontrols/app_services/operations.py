@@ -165,6 +165,10 @@ class Determination(Operation):
         return {"transaction": _mapping(payload, "transaction")}
 
     def run(self, ctx: Context, payload: dict[str, Any], as_of: dt.date, pins: Pins) -> Outcome:
+        # The parties' screening hits, kept with the record: the review queue reads them.
+        # Screened first: the determination's Entity List step then reads the matchers'
+        # answers to the same queries instead of matching the names again.
+        screening = _screen_parties(ctx, payload["transaction"], as_of, pins)
         record = determine(
             payload["transaction"],
             as_of,
@@ -173,8 +177,7 @@ class Determination(Operation):
             letters=ctx.letters,
         )
         result = _plain(record)
-        # The parties' screening hits, kept with the record: the review queue reads them.
-        result["screening"] = _screen_parties(ctx, payload["transaction"], as_of, pins)
+        result["screening"] = screening
         verdicts = result.get("verdicts") or []
         summary = "; ".join(
             f"{v.get('jurisdiction')}: {v.get('verdict')}"

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from chipcontrols import __version__
+from chipcontrols.access import Principal
 from chipcontrols.app_services.inputs import (
     check_document,
     check_id,
@@ -51,12 +52,11 @@ from chipcontrols.screening.lists.snapshots import (
 )
 from chipcontrols.screening.service import ScreeningService, parse_party
 from chipcontrols.settings import Settings
-from chipcontrols.storage import audit, repo
+from chipcontrols.storage import accounts, archive, audit, records
 from chipcontrols.storage.db import Database
 from chipcontrols.storage.judgements import DeferredJudgements, PendingWrites, SqlJudgements
 from chipcontrols.storage.letters import SqlLetters
 from chipcontrols.storage.models import ApiKeyRow, RecordRow
-from chipcontrols.storage.repo import Principal
 
 MAX_REASON = 4000
 SYSTEM = "system"
@@ -178,9 +178,9 @@ class Services:
             self._archive_law(session, load_rulebook())
             for snapshot in bundled_snapshots():  # every bundled list, for replays
                 self._store_snapshot(session, snapshot)
-            if create_admin and repo.count_users(session) == 0:
-                user = repo.create_user(session, "admin", "admin", actor=SYSTEM)
-                _, token = repo.create_key(session, user, label="first start", actor=SYSTEM)
+            if create_admin and accounts.count_users(session) == 0:
+                user = accounts.create_user(session, "admin", "admin", actor=SYSTEM)
+                _, token = accounts.create_key(session, user, label="first start", actor=SYSTEM)
                 return token
         return None
 
@@ -189,22 +189,22 @@ class Services:
 
     def _fetch_snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
         with self.db.read() as session:
-            return repo.stored_snapshot(session, snapshot_id)
+            return archive.stored_snapshot(session, snapshot_id)
 
     def _archive_law(self, session: Session, rulebook: Rulebook) -> None:
         """Keep the law files of this rulebook version (once per version)."""
-        if not repo.has_rulebook(session, rulebook.version):
+        if not archive.has_rulebook(session, rulebook.version):
             files = law_files()
             if content_hash(LAW_DIR) != rulebook.version:
                 raise LawError(
                     "the law files changed while the service was running; restart it",
                     loc=str(LAW_DIR),
                 )
-            repo.archive_rulebook(session, rulebook.version, files)
+            archive.archive_rulebook(session, rulebook.version, files)
 
     def _store_snapshot(self, session: Session, snap: Snapshot) -> None:
-        if not repo.has_snapshot(session, snap.id):
-            repo.store_snapshot(session, snap.info(), snap.to_json())
+        if not archive.has_snapshot(session, snap.id):
+            archive.store_snapshot(session, snap.info(), snap.to_json())
 
     def screening(
         self, session: Session, actor: str, *, until_seq: int | None = None
@@ -236,13 +236,13 @@ class Services:
         self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
     ) -> dict[str, Any]:
         """Compute, record and audit one answer; returns the stored record."""
-        return repo.record_dict(self._run(kind, payload, as_of=as_of, actor=actor))
+        return records.record_dict(self._run(kind, payload, as_of=as_of, actor=actor))
 
     def run_json(
         self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
     ) -> bytes:
         """`run`, the record as JSON (built from its stored canonical text, not re-encoded)."""
-        return repo.record_json(self._run(kind, payload, as_of=as_of, actor=actor))
+        return records.record_json(self._run(kind, payload, as_of=as_of, actor=actor))
 
     def _run(
         self, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
@@ -275,7 +275,9 @@ class Services:
         """`run` inside the caller's transaction (batches commit many answers at once)."""
         op, payload, date, rulebook = self._prepare(kind, payload, as_of)
         outcome = self._compute(session, op, payload, date, rulebook, actor)
-        return repo.record_dict(self._store(session, op, payload, outcome, actor, rulebook, None))
+        return records.record_dict(
+            self._store(session, op, payload, outcome, actor, rulebook, None)
+        )
 
     def _prepare(
         self, kind: str, payload: Any, as_of: str | dt.date | None
@@ -331,13 +333,13 @@ class Services:
                 if stored is not None:
                     stored.append(sid)
         txn = payload.get("transaction")
-        txn_id = repo.add_transaction(session, txn, actor).id if txn is not None else None
+        txn_id = records.add_transaction(session, txn, actor).id if txn is not None else None
         hits = None
         if outcome.result.get("results") is not None or outcome.result.get("screening"):
-            hits = repo.hit_rows(outcome.result.get("screening") or outcome.result)
+            hits = records.hit_rows(outcome.result.get("screening") or outcome.result)
         elif "screening" in outcome.result:
             hits = []
-        return repo.add_record(
+        return records.add_record(
             session,
             kind=op.kind,
             action=op.action,
@@ -373,18 +375,18 @@ class Services:
 
     def record(self, record_id: str) -> dict[str, Any]:
         with self.db.read() as session:
-            return repo.record_dict(repo.get_record(session, record_id))
+            return records.record_dict(records.get_record(session, record_id))
 
     def records(
         self, *, kind: str | None = None, limit: int = 50, offset: int = 0
     ) -> dict[str, Any]:
         with self.db.read() as session:
-            total, rows = repo.list_records(session, kind=kind, limit=limit, offset=offset)
+            total, rows = records.list_records(session, kind=kind, limit=limit, offset=offset)
             return {
                 "total": total,
                 "limit": limit,
                 "offset": offset,
-                "records": [repo.record_dict(r, full=False) for r in rows],
+                "records": [records.record_dict(r, full=False) for r in rows],
             }
 
     def rulebook_for(self, version: str) -> tuple[Rulebook, Path | None]:
@@ -394,7 +396,7 @@ class Services:
         if version == current.version:
             return current, None
         with self.db.read() as session:
-            files = repo.archived_rulebook(session, version)
+            files = archive.archived_rulebook(session, version)
         if files is None:
             raise NotFoundError(
                 f"the law of rulebook {version} is not archived in this database", loc="rulebook"
@@ -405,8 +407,8 @@ class Services:
     def replay(self, record_id: str) -> dict[str, Any]:
         """Recompute a record under its recorded rulebook and list snapshots and compare."""
         with self.db.read() as session:
-            row = repo.get_record(session, record_id)
-            stored = repo.record_dict(row)
+            row = records.get_record(session, record_id)
+            stored = records.record_dict(row)
         op = OPERATIONS.get(stored["kind"])
         if op is None or not op.available():
             raise NotFoundError(
@@ -443,14 +445,14 @@ class Services:
 
     def review_queue(self) -> dict[str, Any]:
         with self.db.read() as session:
-            return {"hits": repo.review_queue(session)}
+            return {"hits": records.review_queue(session)}
 
     def judge_hit(
         self, hit_id: int, *, decision: str, reason: str, principal: Principal
     ) -> dict[str, Any]:
         check_id(hit_id, loc="hit_id")
         with self.db.read() as session:
-            hit = repo.get_hit(session, hit_id)
+            hit = records.get_hit(session, hit_id)
             party_doc = json.loads(hit.party_document)
             entry_id, snapshot_id = hit.entry_id, hit.snapshot_id
         return self.judge(
@@ -495,7 +497,7 @@ class Services:
 
     def judgements(self) -> dict[str, Any]:
         with self.db.read() as session:
-            return {"judgements": repo.list_judgements(session)}
+            return {"judgements": records.list_judgements(session)}
 
     # ------------------------------------------------------------------ law and lists
 
@@ -547,7 +549,7 @@ class Services:
         snapshots = self.snapshots.list()
         known = {s["id"] for s in snapshots}
         with self.db.read() as session:
-            extra = [sid for sid in repo.stored_snapshot_ids(session) if sid not in known]
+            extra = [sid for sid in archive.stored_snapshot_ids(session) if sid not in known]
         for sid in extra:
             info = self.snapshots.load(sid).info()
             info.pop("source", None)
@@ -611,52 +613,58 @@ class Services:
     ) -> dict[str, Any]:
         with self.db.read() as session:
             return {
-                "entries": repo.audit_entries(session, limit=limit, before=before, subject=subject)
+                "entries": records.audit_entries(
+                    session, limit=limit, before=before, subject=subject
+                )
             }
 
     # ------------------------------------------------------------------ users and keys
 
     def authenticate(self, token: str) -> Principal:
         with self.db.read() as session:
-            return repo.authenticate(session, token)
+            return accounts.authenticate(session, token)
 
     def create_user(self, name: str, role: str, *, actor: str) -> dict[str, Any]:
         with self.db.write() as session:
-            user = repo.create_user(session, name, role, actor=actor)
-            _, token = repo.create_key(session, user, label="created with the user", actor=actor)
+            user = accounts.create_user(session, name, role, actor=actor)
+            _, token = accounts.create_key(
+                session, user, label="created with the user", actor=actor
+            )
             return {"user": user.name, "role": user.role, "api_key": token}
 
     def create_key(self, user_name: str, *, label: str, actor: str) -> dict[str, Any]:
         with self.db.write() as session:
-            user = repo.get_user(session, repo.check_name(user_name, loc="user"))
-            row, token = repo.create_key(session, user, label=label, actor=actor)
+            user = accounts.get_user(session, accounts.check_name(user_name, loc="user"))
+            row, token = accounts.create_key(session, user, label=label, actor=actor)
             return {"id": row.id, "user": user.name, "role": user.role, "api_key": token}
 
     def revoke_key(self, key_id: str, *, actor: str, kind: str | None = None) -> dict[str, Any]:
         """Revoke an API key (and, at once, the web sessions opened with it) or a session."""
         with self.db.write() as session:
-            row = repo.revoke_key(session, key_id, actor=actor, kind=kind)
+            row = accounts.revoke_key(session, key_id, actor=actor, kind=kind)
             return {"id": row.id, "kind": row.kind, "revoked_at": row.revoked_at}
 
     def users(self) -> dict[str, Any]:
         with self.db.read() as session:
-            return {"users": repo.list_users(session), "keys": repo.list_keys(session)}
+            return {"users": accounts.list_users(session), "keys": accounts.list_keys(session)}
 
     def sessions(self, *, active_only: bool = True) -> dict[str, Any]:
         """Web sessions (active ones by default): who, opened with which key, until when."""
         with self.db.read() as session:
-            return {"sessions": repo.list_keys(session, kind="session", active_only=active_only)}
+            return {
+                "sessions": accounts.list_keys(session, kind="session", active_only=active_only)
+            }
 
     def sign_in(self, token: str) -> tuple[Principal, str]:
         """A web session for the holder of an API key: (principal, session token)."""
         principal = self.authenticate(token)
         with self.db.write() as session:
-            user = repo.get_user(session, principal.name)
+            user = accounts.get_user(session, principal.name)
             parent = principal.key_id
             if principal.kind == "session":  # a session opened from a session: same key
                 current = session.get(ApiKeyRow, principal.key_id)
                 parent = current.parent_id if current and current.parent_id else parent
-            row, session_token = repo.create_key(
+            row, session_token = accounts.create_key(
                 session,
                 user,
                 label="web sign-in",
@@ -670,7 +678,7 @@ class Services:
     def sign_out(self, principal: Principal) -> None:
         if principal.kind == "session":
             with self.db.write() as session:
-                repo.revoke_key(session, principal.key_id, actor=principal.actor)
+                accounts.revoke_key(session, principal.key_id, actor=principal.actor)
 
 
 def compare(

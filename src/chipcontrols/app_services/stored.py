@@ -9,8 +9,8 @@ from typing import Any
 
 from chipcontrols.scenario.whatif import StoredDetermination, parse_determinations
 from chipcontrols.settings import Settings
-from chipcontrols.storage import repo
 from chipcontrols.storage.db import Database, DatabaseError
+from chipcontrols.storage.records import list_records, record_dict
 
 
 def stored_determinations(limit: int = 1000) -> list[StoredDetermination]:
@@ -29,7 +29,7 @@ def stored_determinations(limit: int = 1000) -> list[StoredDetermination]:
         with database.read() as session:
             offset = 0
             while len(records) < limit:
-                _, rows = repo.list_records(
+                _, rows = list_records(
                     session,
                     kind="determination",
                     limit=min(200, limit - len(records)),
@@ -37,7 +37,7 @@ def stored_determinations(limit: int = 1000) -> list[StoredDetermination]:
                 )
                 if not rows:
                     break
-                records.extend(repo.record_dict(r) for r in rows)
+                records.extend(record_dict(r) for r in rows)
                 offset += len(rows)
     finally:
         database.dispose()

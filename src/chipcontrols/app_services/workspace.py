@@ -16,8 +16,8 @@ from sqlalchemy import func, or_, select
 from chipcontrols.catalog import load_catalog
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
-from chipcontrols.storage import repo
 from chipcontrols.storage.models import HitRow, ListSnapshotRow, RecordRow
+from chipcontrols.storage.records import record_dict
 
 if TYPE_CHECKING:
     from chipcontrols.app_services.service import Services
@@ -105,7 +105,7 @@ def search_records(
         rows = session.execute(
             query.order_by(RecordRow.created_at.desc(), RecordRow.id).limit(limit).offset(offset)
         ).scalars()
-        records = [repo.record_dict(r, full=False) for r in rows]
+        records = [record_dict(r, full=False) for r in rows]
         users = sorted(
             a
             for a in session.execute(select(RecordRow.actor).distinct()).scalars()
@@ -212,7 +212,8 @@ def coalition(
     destination on a date, with the products behind each cell. Kept in memory per rulebook
     version, destination, date and suppliers (it takes seconds to compute)."""
     from chipcontrols.app_services.service import parse_as_of
-    from chipcontrols.scenario.coalition import Analyst, parse_suppliers
+    from chipcontrols.scenario.coalition import Analyst
+    from chipcontrols.scenario.matrix import parse_suppliers
 
     code = (destination or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", code):
@@ -247,7 +248,7 @@ def dashboard(svc: Services, *, limit: int = 10) -> dict[str, Any]:
                 .order_by(RecordRow.created_at.desc(), RecordRow.id)
                 .limit(limit)
             ).scalars()
-            return [repo.record_dict(r, full=False) for r in rows]
+            return [record_dict(r, full=False) for r in rows]
 
         undetermined = latest('%"verdict":"undetermined"%')
         blocked = [

@@ -66,9 +66,6 @@ class Classification:
     item: Item
     entries: list[EntryResult] = field(default_factory=list)
 
-    def by_status(self, status: Status) -> list[EntryResult]:
-        return [e for e in self.entries if e.status is status]
-
     def status_of(self, entry_id: str) -> Status | None:
         for result in self.entries:
             if result.id == entry_id:

@@ -142,33 +142,3 @@ def classify_frame(
 
 def entry_columns(frame: pl.DataFrame, rulebook: Rulebook) -> list[str]:
     return [c for c in frame.columns if c in rulebook.entries]
-
-
-def long_form(frame: pl.DataFrame, rulebook: Rulebook) -> pl.DataFrame:
-    """(name, kind, jurisdiction, entry_id, entry, status) rows, skipping n/a cells."""
-    ids = entry_columns(frame, rulebook)
-    if not ids:
-        return pl.DataFrame(
-            schema={
-                "name": pl.Utf8,
-                "kind": pl.Utf8,
-                "jurisdiction": pl.Utf8,
-                "entry_id": pl.Utf8,
-                "entry": pl.Utf8,
-                "status": pl.Utf8,
-            }
-        )
-    meta = pl.DataFrame(
-        {
-            "entry_id": ids,
-            "jurisdiction": [rulebook.entries[i].jurisdiction for i in ids],
-            "entry": [rulebook.entries[i].entry for i in ids],
-        }
-    )
-    return (
-        frame.select(["name", "kind", *ids])
-        .unpivot(index=["name", "kind"], on=ids, variable_name="entry_id", value_name="status")
-        .drop_nulls("status")
-        .join(meta, on="entry_id", how="left")
-        .select(["name", "kind", "jurisdiction", "entry_id", "entry", "status"])
-    )

@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from chipcontrols.cli.common import check_format, console, handle_errors, parse_date, print_json
-from chipcontrols.scenario.coalition import (
+from chipcontrols.scenario.assumptions import Assumptions, load_assumptions
+from chipcontrols.scenario.coalition import Analyst
+from chipcontrols.scenario.matrix import (
     BLOCKED,
     CONDITIONS,
     FREE,
@@ -19,10 +21,7 @@ from chipcontrols.scenario.coalition import (
     PROHIBITED,
     SUPPLIERS,
     UNDETERMINED,
-    Analyst,
-    Assumptions,
     CoalitionMatrix,
-    load_assumptions,
     parse_end_uses,
     parse_suppliers,
 )

@@ -57,7 +57,10 @@ def _assess(
                 f"unknown regime(s) {sorted(unknown)}; use {', '.join(PROCEDURES)}",
                 loc="--regime",
             )
-    result = assess(read_input(deal_file, loc="DEAL"), date, regimes=only)
+    from chipcontrols.app_services.documents import check_deal_file
+
+    raw = check_deal_file(read_input(deal_file, loc="DEAL"), loc="deal")
+    result = assess(raw, date, regimes=only)
     if fmt_ == "json":
         print_json(result.to_dict())
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -149,7 +149,13 @@ def _classify(
     date = parse_date(as_of)
     if (item_file is None) == (product is None):
         raise InputError("give an ITEM file or --product NAME (one of them)", loc="ITEM")
-    raw = {"product": product} if product else read_input(item_file or "-", loc="ITEM")
+    if product:
+        raw: Any = {"product": product}
+    else:
+        from chipcontrols.app_services.documents import check_item_file
+
+        raw = read_input(item_file or "-", loc="ITEM")
+        check_item_file(raw, load_rulebook(), loc="item")
     only = (
         check_jurisdictions(
             jurisdiction, rulebook_jurisdictions(load_rulebook()), loc="--jurisdiction"

@@ -51,7 +51,11 @@ def determine_command(
 def _run(transaction: str, as_of: str | None, fmt_: str, trace: bool, no_screen: bool) -> None:
     check_format(fmt_)
     date = parse_date(as_of) if as_of else None
+    from chipcontrols.app_services.documents import check_transaction_file
+    from chipcontrols.rulebook.rulebook import load_rulebook
+
     raw = read_input(transaction, loc="TRANSACTION")
+    check_transaction_file(raw, load_rulebook(), loc="transaction")
     result = determine(raw, date, screen=not no_screen)
     if fmt_ == "json":
         print_json(result.to_dict())

@@ -9,12 +9,13 @@ import typer
 
 from chipcontrols.cli.common import check_format, console, handle_errors, print_json, read_input
 from chipcontrols.cli.service import _actor, _services
+from chipcontrols.determination.company_letters import letter_bases
 
 Format = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
 
 letters_app = typer.Typer(
-    help="BIS letters to your company (is-informed letters, 15 CFR 744.21(b), 744.23(b)): "
-    "recorded once, audited, applied by later determinations.",
+    help="BIS letters to your company (is-informed letters; the `basis` a letter names is one of "
+    f"{', '.join(letter_bases())}): recorded once, audited, applied by later determinations.",
     no_args_is_help=True,
 )
 

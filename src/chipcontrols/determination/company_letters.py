@@ -25,33 +25,47 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import partial
+from functools import cache, partial
+from pathlib import Path
 from typing import Any
 
 from chipcontrols.catalog import Catalog, load_catalog
 from chipcontrols.classification.service import EntryEvaluator, facts_with_kind
 from chipcontrols.determination.coverage import procedure_citation
 from chipcontrols.determination.facts import GROUP_LISTS, country_groups, hq_groups
-from chipcontrols.determination.questions import question_for
+from chipcontrols.determination.questions import law_question, question_for
 from chipcontrols.determination.record import Question, TraceNode, unique_questions
 from chipcontrols.determination.transaction import Line, Transaction, country_code
-from chipcontrols.errors import InputError, NotFoundError
+from chipcontrols.errors import InputError, LawError, NotFoundError
 from chipcontrols.model.items import Item
+from chipcontrols.rulebook import fields
 from chipcontrols.rulebook.conditions import AllOf, AnyOf, Compare, Node
 from chipcontrols.rulebook.evaluate import Explanation, Facts, Status, evaluate, status_of
-from chipcontrols.rulebook.rulebook import InForce, Rulebook, RulebookView
+from chipcontrols.rulebook.rulebook import LAW_DIR, InForce, Rulebook, RulebookView
 from chipcontrols.rulebook.schema import REVIEW_POLICIES
+from chipcontrols.rulebook.yamlio import load_yaml_file
 
 # The law kind these rules apply to (law/parameters/company_letters.yaml).
 KIND = "informed_shipment"
 STEP_LETTER = "informed_letter"  # effect.step of the letters in law/us/ear/informed_letters.yaml
 STEP_GP10 = "gp10"  # effect.step of law/us/ear/licence/gp10_guidance.yaml
-# Provisions under which BIS informs a person that a licence is required.
-BASES = ("744.21(b)", "744.23(b)", "744.11(c)", "744.6(c)(1)", "other")
+BASES_FILE = Path("us") / "ear" / "_letter_bases.yaml"
 _MAX_WORDS = 16  # words of a name considered
 _MAX_RUN = 6  # longest run of consecutive words kept as a designation
 _MAX_LIST = 50
 _MAX_TEXT = 4000
+
+
+@cache
+def letter_bases(root: Path = LAW_DIR) -> dict[str, str]:
+    """{basis a letter names: its citation}: the provisions under which BIS informs a person
+    that a licence is required (`law/us/ear/_letter_bases.yaml`, inside the rulebook version)."""
+    loc = BASES_FILE.as_posix()
+    raw = load_yaml_file(root / BASES_FILE, error=LawError)
+    fields.keys(raw, loc=loc, required=("bases",), optional=())
+    if not isinstance(raw["bases"], dict) or not raw["bases"]:
+        raise LawError("'bases' must be a non-empty mapping", loc=f"{loc}:bases")
+    return {str(k): fields.string(v, loc=f"{loc}:bases.{k}") for k, v in raw["bases"].items()}
 
 
 # ------------------------------------------------------------------ names
@@ -115,7 +129,7 @@ class UserLetter:
         return f"user_letter:{self.id}"
 
     def citation(self) -> str:
-        return f"15 CFR {self.basis}" if self.basis != "other" else "15 CFR part 744"
+        return letter_bases()[self.basis]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -227,8 +241,9 @@ def parse_letter(raw: Any, *, loc: str = "letter", letter_id: str | None = None)
         if raw.get(key) in (None, "", []):
             raise InputError(f"missing '{key}'", loc=f"{loc}.{key}")
     basis = raw["basis"]
-    if basis not in BASES:
-        raise InputError(f"'basis' is one of {', '.join(BASES)}", loc=f"{loc}.basis")
+    bases = letter_bases()
+    if basis not in bases:
+        raise InputError(f"'basis' is one of {', '.join(bases)}", loc=f"{loc}.basis")
     products = _text_list(raw["products"], loc=f"{loc}.products", what="products")
     for i, product in enumerate(products):
         if not token(product.replace("*", "")):
@@ -443,18 +458,9 @@ def _questions(
         elif param == "informed_party_hq_groups":
             out.append(question_for("end_user_hq_groups", rulebook, rule_id=rule_id))
         elif param == "gp10_violation_known":
+            gp10_text, gp10_field = law_question("gp10_violation_known")
             out.append(
-                Question(
-                    "gp10_violation_known",
-                    f"{title}: BIS's guidance of May 13, 2025 presumes that this IC was developed "
-                    "or produced in violation of the EAR, and General Prohibition 10 (15 CFR "
-                    "736.2(b)(10)) forbids selling, transferring, using or otherwise servicing an "
-                    "item with knowledge of such a violation. Has a violation in connection with "
-                    "the item been ruled out (answer false, e.g. BIS authorised it), or does the "
-                    "presumption stand (true)?",
-                    "items[].item.gp10_violation_known",
-                    rule_id,
-                )
+                Question("gp10_violation_known", f"{title}: {gp10_text}", gp10_field, rule_id)
             )
         else:
             out.append(question_for(param, rulebook, rule_id=rule_id))

@@ -7,6 +7,7 @@ dates of its own."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,14 +17,15 @@ from chipcontrols.rulebook.rulebook import Rulebook
 US_STEPS = "us.ear.coverage.steps"
 US_ECCNS = "us.ear.coverage.eccns"
 
-# What each step of the EAR procedure decides, for questions and traces.
+# What each step of the EAR procedure decides, for questions and traces: each {key} is the
+# short citation of `us.ear.procedure.<key>` (procedure_text), so the provisions named are law.
 STEP_NAMES = {
-    "subject": "whether a foreign-made item is subject to the EAR (734.4, 734.9)",
-    "ccl": "the CCL and Country Chart licence requirements (part 738, part 742)",
-    "end_use": "the end-use controls of part 744",
-    "end_user": "the end-user controls of part 744 (Entity List, 744.11)",
-    "us_person": "the U.S.-person controls of 744.6",
-    "embargo": "the embargoes and special controls of part 746",
+    "subject": "whether a foreign-made item is subject to the EAR ({step_subject})",
+    "ccl": "the CCL and Country Chart licence requirements ({ccl_parts})",
+    "end_use": "the end-use controls of {end_controls}",
+    "end_user": "the end-user controls of {end_controls} (Entity List, {entity_list_rule})",
+    "us_person": "the U.S.-person controls of {step_us_person}",
+    "embargo": "the embargoes and special controls of {embargo}",
 }
 
 
@@ -138,8 +140,9 @@ def date_question(coverage: Coverage) -> Question:
     )
 
 
-def step_question(coverage: Coverage, step: str) -> Question:
-    what = STEP_NAMES.get(step, step)
+def step_question(coverage: Coverage, step: str, rulebook: Rulebook) -> Question:
+    template = STEP_NAMES.get(step)
+    what = step if template is None else procedure_text(rulebook, template, coverage.as_of)
     return Question(
         f"coverage:{step}",
         f"The rulebook does not encode {what} on {coverage.as_of}. Has this step been "
@@ -185,4 +188,36 @@ def procedure_citation(rulebook: Rulebook, key: str, as_of: dt.date) -> str:
         if len(cache) > 10_000:
             cache.clear()
         cache[(key, as_of)] = found
+    return found
+
+
+_TITLE = re.compile(r"^\d+ CFR ")  # the title of the Code of Federal Regulations
+_GLOSS = re.compile(r" \([^()]*\)$")  # a closing gloss such as "(U.S. persons)"
+
+
+def procedure_short(rulebook: Rulebook, key: str, as_of: dt.date) -> str:
+    """The citation of `us.ear.procedure.<key>` as the procedure's prose names it: without the
+    title of the Code and without a closing gloss ("744.6", "part 746", "734.3(a)(1)")."""
+    return _GLOSS.sub("", _TITLE.sub("", procedure_citation(rulebook, key, as_of)))
+
+
+class _Shorts(dict[str, str]):
+    def __init__(self, rulebook: Rulebook, as_of: dt.date) -> None:
+        super().__init__()
+        self.rulebook, self.as_of = rulebook, as_of
+
+    def __missing__(self, key: str) -> str:
+        return procedure_short(self.rulebook, key, self.as_of)
+
+
+def procedure_text(rulebook: Rulebook, template: str, as_of: dt.date) -> str:
+    """A text of the procedure with each `{key}` replaced by the short citation of
+    `us.ear.procedure.<key>` in force on the date (cached per rulebook, template and date)."""
+    cache: dict[tuple[str, dt.date], str] = rulebook.__dict__.setdefault("_procedure_texts", {})
+    found = cache.get((template, as_of))
+    if found is None:
+        found = template.format_map(_Shorts(rulebook, as_of))
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[(template, as_of)] = found
     return found

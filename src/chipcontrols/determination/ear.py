@@ -24,6 +24,7 @@ from chipcontrols.determination.coverage import (
     eccn_question,
     eccn_reasons_question,
     procedure_citation,
+    procedure_text,
     step_question,
     us_coverage,
 )
@@ -182,6 +183,11 @@ class EarProcedure:
 
     def _cite(self, key: str) -> str:
         return procedure_citation(self.rulebook, key, self.view.as_of)
+
+    def _say(self, template: str) -> str:
+        """A text that names provisions: each `{key}` is the short citation of
+        `us.ear.procedure.<key>` on the date (formatted once per rulebook and date)."""
+        return procedure_text(self.rulebook, template, self.view.as_of)
 
     def _applicable(self, evaluator: ShipmentEvaluator, step: str, kind: str) -> list[InForce]:
         """The step's rules that may apply to this kind of item in this transaction."""
@@ -342,7 +348,7 @@ class EarProcedure:
         self._company_letters(result, line, undetermined)
         undetermined.extend(gp10.questions)
         if "end_user" not in self.coverage.steps:
-            undetermined.append(step_question(self.coverage, "end_user"))
+            undetermined.append(step_question(self.coverage, "end_user", self.rulebook))
         if "embargo" not in self.coverage.steps:
             result.trace.append(self._embargo_step(result))
         if subject is Status.UNDETERMINED:
@@ -414,7 +420,7 @@ class EarProcedure:
         if step not in self.coverage.steps:
             node.outcome = "undetermined"
             node.detail = f"not encoded on {self.view.as_of} (see {self.coverage.list_ids[0]})"
-            undetermined.append(step_question(self.coverage, step))
+            undetermined.append(step_question(self.coverage, step, self.rulebook))
             return node
         assert self._line is not None
         applicable = self._applicable(evaluator, step, self._line.item.kind)
@@ -558,9 +564,11 @@ class EarProcedure:
                 Reason(
                     "us.ear.734.3",
                     self._cite("subject"),
-                    "The item is neither in the United States nor of U.S. origin, and no de "
-                    "minimis or foreign direct product rule encoded here makes it subject to "
-                    "the EAR; no U.S.-person control of 744.6 applies.",
+                    self._say(
+                        "The item is neither in the United States nor of U.S. origin, and no de "
+                        "minimis or foreign direct product rule encoded here makes it subject to "
+                        "the EAR; no U.S.-person control of {step_us_person} applies."
+                    ),
                     note=SCOPE_NOTE,
                 )
             )
@@ -573,11 +581,11 @@ class EarProcedure:
         node = TraceNode("subject to the EAR", self._cite("subject"), "")
         if txn.export_from == "US":
             node.outcome = "subject"
-            node.detail = "734.3(a)(1): all items in the United States"
+            node.detail = self._say("{subject_in_us}: all items in the United States")
             return "in_united_states", Status.MET, node, []
         if line.made_in == "US":
             node.outcome = "subject"
-            node.detail = "734.3(a)(2): all U.S.-origin items wherever located"
+            node.detail = self._say("{subject_us_origin}: all U.S.-origin items wherever located")
             return "us_origin", Status.MET, node, []
         if "subject" not in self.coverage.steps:
             node.outcome = "undetermined"
@@ -585,7 +593,12 @@ class EarProcedure:
                 f"de minimis and the foreign direct product rules are not encoded on "
                 f"{self.view.as_of}"
             )
-            return None, Status.UNDETERMINED, node, [step_question(self.coverage, "subject")]
+            return (
+                None,
+                Status.UNDETERMINED,
+                node,
+                [step_question(self.coverage, "subject", self.rulebook)],
+            )
         if line.made_in is None:
             node.outcome = "undetermined"
             node.detail = "the country of manufacture is not given"
@@ -657,7 +670,7 @@ class EarProcedure:
             node.children.append(
                 TraceNode(
                     f"{hit.party.role} {hit.party.name!r} ~ {hit.listed_name!r}",
-                    ", ".join(hit.citations) or "Supp. No. 4 to part 744",
+                    ", ".join(hit.citations) or self._say("{entity_list}"),
                     "cleared by analyst" if hit.cleared else ("match" if hit.match else "no match"),
                     detail=f"score {hit.score:.3f}; entry {hit.entry_id}; snapshot {hit.snapshot}",
                 )
@@ -688,10 +701,11 @@ class EarProcedure:
             requirement = hit.licence_requirement or "For all items subject to the EAR"
             covers_all = requirement.lower().startswith("for all items subject to the ear")
             citation = self._cite("end_user") + " (" + (", ".join(hit.citations) or "listing") + ")"
+            policy = hit.review_policy or self._say("see {entity_list_rule}")
             text = (
                 f"{hit.party.name} ({hit.party.role.replace('_', ' ')}) matches the Entity List "
                 f"entry {hit.listed_name!r}: licence requirement '{requirement}'; review "
-                f"policy '{hit.review_policy or 'see 744.11'}'"
+                f"policy '{policy}'"
             )
             if covers_all:
                 listed_req = Requirement(
@@ -751,7 +765,7 @@ class EarProcedure:
     def _rff(self, requirement: Requirement, hit: ListedParty) -> ExceptionOption | None:
         """License Exception RFF (740.26) for an entity whose entry refers to 740.26: items
         outside the SME ECCNs, not for advanced-node IC production."""
-        if "740.26" not in (hit.licence_requirement or "") or self._line is None:
+        if self._say("{rff}") not in (hit.licence_requirement or "") or self._line is None:
             return None
         excluded = self.rulebook.lists[_RFF_EXCLUDED].version_at(self.view.as_of)
         if excluded is None:
@@ -767,9 +781,7 @@ class EarProcedure:
             "RFF",
             "us.ear.740_26",
             excluded.source.citation,
-            "Notify BIS 45 days before export; installation and annual reports (740.26(d)-(e)); "
-            "not for operating or servicing the SME of 740.26(c)(1) nor for producing "
-            "advanced-node ICs; does not overcome requirements for other listed parties.",
+            excluded.notes or "",
         )
 
     def _embargo_step(self, result: LineResult) -> TraceNode:
@@ -779,13 +791,15 @@ class EarProcedure:
         )
         if groups & {"E:1", "E:2"}:
             node.outcome = "undetermined"
-            node.detail = "part 746 embargoes are not encoded"
+            node.detail = self._say("{embargo} embargoes are not encoded")
             result.questions.append(
                 Question(
                     "part_746",
-                    f"{self.txn.destination} is in Country Group E:1 or E:2: the embargo rules "
-                    "of part 746 (not encoded here) require a licence for most items; has it "
-                    "been checked?",
+                    f"{self.txn.destination} is in Country Group E:1 or E:2: "
+                    + self._say(
+                        "the embargo rules of {embargo} (not encoded here) require a licence for "
+                        "most items; has it been checked?"
+                    ),
                     "destination",
                     "us.ear.746",
                 )
@@ -819,7 +833,10 @@ class EarProcedure:
                 "us.ear.740.nac",
                 "us.ear.740.aca",
             ):
-                child.detail += "; restricted by 740.8(b): a part 744 licence requirement applies"
+                child.detail += self._say(
+                    "; restricted by {nac_aca_restriction}: a {end_controls} licence requirement "
+                    "applies"
+                )
                 continue
             for name in version.effect.exceptions:
                 option = ExceptionOption(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from chipcontrols.classification.service import EntryEvaluator, facts_with_kind
@@ -84,7 +84,6 @@ def hq_groups(
 @dataclass
 class LineFacts:
     values: dict[str, Any]  # a LazyValues
-    missing_hq: list[Party] = field(default_factory=list)
 
 
 def possible(view: RulebookView, node: Node, kind: str) -> bool:
@@ -286,7 +285,7 @@ def txn_facts(
                 if country:
                     groups |= country_groups(rulebook, country, as_of)
         values["exporter_hq_groups"] = frozenset(groups)
-    hq, lacking = hq_groups(rulebook, txn.parties, as_of)
+    hq, _ = hq_groups(rulebook, txn.parties, as_of)
     if hq is not None:
         values["end_user_hq_groups"] = frozenset(hq)
     if txn.end_uses is not None:
@@ -319,7 +318,6 @@ def txn_facts(
     if footnotes is not None:
         values["party_footnotes"] = frozenset(footnotes)
         values["end_user_fn5"] = "FN5" in footnotes
-    values["__lacking_hq__"] = lacking
     return values
 
 
@@ -338,7 +336,6 @@ def line_facts(
 ) -> LineFacts:
     item = line.item
     values = dict(base if base is not None else txn_facts(rulebook, view, txn, footnotes))
-    lacking = values.pop("__lacking_hq__")
     if subject_basis is not None:
         values["subject_basis"] = subject_basis
         values["subject_to_ear"] = True
@@ -378,7 +375,7 @@ def line_facts(
         ("item_on_ccl", "item_eccn_bases", "item_category3_bcde", "item_ccl_categories"),
         lambda target: _item_ccl_facts(view, evaluator, facts, target, line),
     )
-    return LineFacts(lazy, lacking)
+    return LineFacts(lazy)
 
 
 class LazyValues(dict[str, Any]):
@@ -410,11 +407,6 @@ class LazyValues(dict[str, Any]):
         if not dict.__contains__(self, key):
             self._resolve(key)
         return super().__getitem__(key)
-
-    def resolved(self) -> dict[str, Any]:
-        for key in list(self._deferred):
-            self._resolve(key)
-        return dict(self)
 
 
 def item_facts_of(line: Line) -> Facts:

@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from chipcontrols.determination.coverage import procedure_citation
 from chipcontrols.determination.transaction import Party
+from chipcontrols.rulebook.rulebook import load_rulebook
 from chipcontrols.screening.matcher import POSSIBLE, Query
 from chipcontrols.screening.service import ScreeningService
 
@@ -169,12 +171,18 @@ class PartyChecker:
                         status=rule["status"],
                         owned_percent=rule["owned_percent"],
                         listed_owners=rule["listed_owners"],
-                        citation=version.get("citation") or "15 CFR 744.11 (affiliates rule)",
+                        citation=version.get("citation") or _affiliates_citation(as_of),
                         text=version.get("text") or rule["title"],
                         questions=[str(q) for q in rule.get("questions", [])],
                     )
                 )
         return out
+
+
+def _affiliates_citation(as_of: dt.date) -> str:
+    """The affiliates rule's citation where the screening result gives none (law data:
+    `us.ear.procedure.affiliates`, read from the bundled rulebook like the ownership rules)."""
+    return procedure_citation(load_rulebook(), "affiliates", as_of)
 
 
 def party_key(party: Party) -> str:

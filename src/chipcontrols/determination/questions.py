@@ -1,11 +1,55 @@
-"""Questions the engine asks when a missing fact would decide a verdict."""
+"""Questions the engine asks when a missing fact would decide a verdict.
+
+A question whose wording names a provision is law data, kept beside the provision's law
+(`law/<jurisdiction>/.../_questions.yaml`, inside the rulebook's version); the others are here.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 from chipcontrols.catalog.statements import unpublished_note
 from chipcontrols.determination.record import Question
-from chipcontrols.rulebook.rulebook import Rulebook
+from chipcontrols.errors import LawError
+from chipcontrols.rulebook import fields
+from chipcontrols.rulebook.rulebook import LAW_DIR, Rulebook
 from chipcontrols.rulebook.schema import Entry, Version
+from chipcontrols.rulebook.yamlio import load_yaml_file
+
+QUESTION_FILE = "_questions.yaml"
+
+
+@cache
+def law_questions(root: Path = LAW_DIR) -> dict[str, tuple[str, str]]:
+    """{question id: (wording, answering field)} of every `_questions.yaml` under `law/`."""
+    out: dict[str, tuple[str, str]] = {}
+    for path in sorted(root.rglob(QUESTION_FILE)):
+        loc = path.relative_to(root).as_posix()
+        raw = load_yaml_file(path, error=LawError)
+        fields.keys(raw, loc=loc, required=("questions",), optional=())
+        if not isinstance(raw["questions"], dict):
+            raise LawError("'questions' must be a mapping", loc=f"{loc}:questions")
+        for qid, body in raw["questions"].items():
+            here = f"{loc}:questions.{qid}"
+            fields.keys(body, loc=here, required=("text", "field", "cites"), optional=())
+            fields.string(body["cites"], loc=f"{here}.cites")
+            if qid in out:
+                raise LawError(f"question {qid!r} is defined twice", loc=here)
+            out[str(qid)] = (
+                fields.string(body["text"], loc=f"{here}.text"),
+                fields.string(body["field"], loc=f"{here}.field"),
+            )
+    return out
+
+
+def law_question(qid: str) -> tuple[str, str]:
+    """The wording and answering field of a question kept in the law."""
+    try:
+        return law_questions()[qid]
+    except KeyError:
+        raise LawError(f"no question {qid!r} in law/**/{QUESTION_FILE}") from None
+
 
 _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
     "end_user_hq_groups": (
@@ -31,16 +75,6 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
         "Does the foreign-made item contain a U.S.-origin integrated circuit specified in CCL "
         "Category 3, 4 or 5?",
         "items[].contains_us_ic",
-    ),
-    "us_content_pct": (
-        "What share of the foreign-made item's value is controlled U.S.-origin content (per Supp. "
-        "No. 2 to part 734)?",
-        "items[].us_content_pct",
-    ),
-    "certifications_748_supp2_dd": (
-        "Will the applicant provide the information and certifications of Supp. No. 2 to part "
-        "748, paragraph (dd)?",
-        "certifications.supp2_748_dd",
     ),
     "exporter_us_person": ("Is the exporter a U.S. person?", "exporter_us_person"),
     "item_eccn_bases": (
@@ -70,11 +104,6 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
         "headquartered in Macau or a Country Group D:5 destination?",
         "end_user_majority_owned_by_d5_macau_hq",
     ),
-    "foreign_same_function_item_available": (
-        "Is an item performing the same function, not subject to this licence requirement, "
-        "available from a foreign source (744.23(d)(3)(ii))?",
-        "foreign_same_function_item_available",
-    ),
     "designed_ic_production_groups": (
         "Where will the advanced-node IC designed with the software be produced (ISO country)?",
         "design_ic_production_country",
@@ -82,24 +111,6 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
     "item_ecad_tcad": (
         "Is the software electronic or technology computer-aided design (ECAD/TCAD) software?",
         "items[].ecad_tcad",
-    ),
-    "item_eu_annex_i": (
-        "Is the item listed in Annex I of Regulation (EU) 2021/821 (an EU dual-use item)?",
-        "items[].item",
-    ),
-    "item_eu_833_annex_vii": (
-        "Is the item listed in Annex VII of Regulation (EU) No 833/2014 (advanced technology "
-        "items for Russia)?",
-        "items[].item.eu_833_annex_vii",
-    ),
-    "item_hts_codes": (
-        "What is the item's Harmonized Tariff Schedule code (e.g. 8542.31.0000)? Part 746 names "
-        "EAR99 items by it.",
-        "items[].hts_code",
-    ),
-    "item_ccl_categories": (
-        "Which ECCNs is the item specified in (or is it EAR99)? The CCL category decides part 746.",
-        "items[].item.described_in",
     ),
     "destination_region": (
         "Does the item go to Crimea, the so-called DNR or LNR regions of Ukraine, or none of "
@@ -115,8 +126,9 @@ _SHIPMENT_QUESTIONS: dict[str, tuple[str, str]] = {
 
 
 def question_for(param: str, rulebook: Rulebook, *, rule_id: str | None = None) -> Question:
-    if param in _SHIPMENT_QUESTIONS:
-        text, field = _SHIPMENT_QUESTIONS[param]
+    found = _SHIPMENT_QUESTIONS.get(param) or law_questions().get(param)
+    if found is not None:
+        text, field = found
         return Question(id=param, text=text, field=field, rule_id=rule_id)
     if param.startswith("item_"):
         param = param.removeprefix("item_")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chipcontrols.rulebook.evaluate import Explanation
+from chipcontrols.rulebook.evaluate import Explanation, References
 
 VERDICTS = (
     "not_subject",
@@ -96,7 +96,7 @@ class TraceNode:
     children: list[TraceNode] = field(default_factory=list)
     explain: Callable[[], Explanation] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, refs: References | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
             "step": self.step,
             "citation": self.citation,
@@ -107,9 +107,9 @@ class TraceNode:
         if self.inputs:
             out["inputs"] = self.inputs
         if self.explain is not None:
-            out["conditions"] = self.explain().lines()
+            out["conditions"] = self.explain().lines(0, refs)
         if self.children:
-            out["children"] = [c.to_dict() for c in self.children]
+            out["children"] = [c.to_dict(refs) for c in self.children]
         return out
 
     def lines(self, indent: int = 0) -> list[str]:
@@ -155,7 +155,7 @@ class Verdict:
     # The dates, steps and classifications of the encoded law this verdict rests on.
     coverage: dict[str, Any] | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, refs: References | None = None) -> dict[str, Any]:
         return {
             "coverage": self.coverage,
             "jurisdiction": self.jurisdiction,
@@ -166,7 +166,7 @@ class Verdict:
             "questions": [q.to_dict() for q in self.questions],
             "scope_note": self.scope_note,
             "lines": self.lines,
-            "trace": [t.to_dict() for t in self.trace],
+            "trace": [t.to_dict(refs) for t in self.trace],
         }
 
 
@@ -181,12 +181,16 @@ class Determination:
     screening: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        # Each referenced entry's explanation once for the record, not once per step.
+        refs = References()
+        verdicts = [v.to_dict(refs) for v in self.verdicts]
         return {
             "as_of": self.as_of.isoformat(),
             "rulebook_version": self.rulebook_version,
             "engine_version": self.engine_version,
             "list_snapshots": self.list_snapshots,
-            "verdicts": [v.to_dict() for v in self.verdicts],
+            "verdicts": verdicts,
+            "references": refs.entries,
             "screening": self.screening,
             "inputs": jsonable(self.inputs),
         }

@@ -144,11 +144,6 @@ class Transaction:
     def parties_in(self, *roles: str) -> list[Party]:
         return [p for p in self.parties if p.role in roles]
 
-    @property
-    def end_user(self) -> Party | None:
-        users = self.parties_in("end_user")
-        return users[0] if users else None
-
 
 def _bool(raw: Any, *, loc: str) -> bool | None:
     if raw is None:

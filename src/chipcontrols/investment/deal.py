@@ -169,20 +169,6 @@ class Deal:
 
         return round(via(self.acquirer) * 100, 6)
 
-    def chain_at_least(self, threshold: float) -> list[Entity]:
-        """Owners linked to the acquirer by holdings each of at least `threshold` percent."""
-        found: list[Entity] = []
-        frontier = [self.acquirer]
-        while frontier:
-            entity = frontier.pop()
-            for holding in entity.owned_by:
-                if holding.voting_pct >= threshold:
-                    owner = self.entity(holding.owner)
-                    if owner not in found:
-                        found.append(owner)
-                        frontier.append(owner)
-        return found
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -30,7 +30,6 @@ REGIMES: dict[str, str] = {
 }
 # Names kept for callers that list the regimes (the CLI's --regime check).
 PROCEDURES = REGIMES
-RULE_REGIMES = REGIMES
 
 
 @dataclass

@@ -59,6 +59,20 @@ def negate(status: Status) -> Status:
     }[status]
 
 
+# How a status reads in an explanation line.
+_WORDS = {status: status.value.replace("_", " ") for status in Status}
+_TEST_TEXT = "_test_text"
+
+
+def _test_text(node: Compare) -> str:
+    """"op value" of a comparison, formatted once per (immutable) law node."""
+    text: str | None = node.__dict__.get(_TEST_TEXT)
+    if text is None:
+        text = f"{node.op} {fmt(node.value)}"
+        object.__setattr__(node, _TEST_TEXT, text)  # a cache, not a field
+    return text
+
+
 class Explanation:
     """One evaluated node: what was tested, on which facts, with what outcome.
 
@@ -66,7 +80,7 @@ class Explanation:
     where most explanations are never shown.
     """
 
-    __slots__ = ("_args", "_text", "children", "cite", "label", "missing", "status")
+    __slots__ = ("_args", "_text", "children", "cite", "label", "missing", "ref", "status")
 
     def __init__(
         self,
@@ -78,9 +92,13 @@ class Explanation:
         cite: str | None = None,
         *,
         compare: tuple[Compare, Any] | None = None,
+        ref: str | None = None,
     ) -> None:
         self._text = text
         self._args = compare
+        # The entry whose own explanation is this node's one child ("meets X"): a record
+        # shows each such explanation once, in its references (see `References`).
+        self.ref = ref
         self.status = status
         self.children = children or []
         self.missing = missing or []
@@ -92,18 +110,31 @@ class Explanation:
         if self._text is None:
             assert self._args is not None
             node, value = self._args
+            test = _test_text(node)
             if value is None:
-                self._text = f"{node.param} {node.op} {fmt(node.value)} (value not given)"
+                self._text = f"{node.param} {test} (value not given)"
             else:
-                self._text = f"{node.param} {fmt(value)} {node.op} {fmt(node.value)}"
+                self._text = f"{node.param} {fmt(value)} {test}"
         return self._text
 
-    def lines(self, indent: int = 0) -> list[str]:
-        head = f"{self.label}: " if self.label else ""
-        out = ["  " * indent + f"{head}{self.text}: {self.status.value.replace('_', ' ')}"]
-        for child in self.children:
-            out.extend(child.lines(indent + 1))
+    def lines(self, indent: int = 0, refs: References | None = None) -> list[str]:
+        """One line per node, children indented. With `refs`, a referenced entry's
+        explanation is not repeated here: the line names its key in `refs`, which holds it
+        once for the whole record."""
+        out: list[str] = []
+        self._lines(indent, refs, out)
         return out
+
+    def _lines(self, indent: int, refs: References | None, out: list[str]) -> None:
+        text = self._text if self._text is not None else self.text
+        head = f"{'  ' * indent}{self.label}: " if self.label else "  " * indent
+        line = f"{head}{text}: {_WORDS[self.status]}"
+        if refs is not None and self.ref is not None and len(self.children) == 1:
+            out.append(f"{line} (explained in references, {refs.key(self.ref, self.children[0])})")
+            return
+        out.append(line)
+        for child in self.children:
+            child._lines(indent + 1, refs, out)
 
     def all_missing(self) -> list[str]:
         found = list(self.missing)
@@ -124,6 +155,42 @@ class Explanation:
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
+
+
+class References:
+    """The explanations of referenced entries, each once per record.
+
+    A condition that refers to another entry ("meets 3A090") carries that entry's whole
+    explanation; the same entry on the same facts is referred to from many steps (each
+    licence rule, each review policy). A record keeps it once under a key (R1, R2, ...) and
+    the steps name the key. Identical explanations share a key, found by identity first
+    (the evaluators memoise per entry and facts) and by content otherwise.
+    """
+
+    def __init__(self) -> None:
+        self._by_identity: dict[int, str] = {}
+        self._by_content: dict[tuple[str, str, tuple[str, ...]], str] = {}
+        self._keep: list[Explanation] = []  # held, so identities stay unique meanwhile
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    def key(self, entry_id: str, explanation: Explanation) -> str:
+        found = self._by_identity.get(id(explanation))
+        if found is not None:
+            return found
+        self._keep.append(explanation)
+        lines = explanation.lines(0, self)  # nested references are keyed first
+        content = (entry_id, explanation.status.value, tuple(lines))
+        found = self._by_content.get(content)
+        if found is None:
+            found = f"R{len(self.entries) + 1}"
+            self._by_content[content] = found
+            self.entries[found] = {
+                "entry": entry_id,
+                "status": explanation.status.value,
+                "conditions": lines,
+            }
+        self._by_identity[id(explanation)] = found
+        return found
 
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -150,6 +217,8 @@ class Facts:
 
 
 def evaluate(node: Node, facts: Facts, resolve: EntryResolver) -> Explanation:
+    if type(node) is Compare:  # the most frequent node: tested first
+        return _compare(node, facts)
     if isinstance(node, AllOf | AnyOf):
         # Stop at the first decisive child (not met for all, met for any): the answer cannot
         # change, and facts that no longer matter are not asked for.
@@ -182,7 +251,12 @@ def evaluate(node: Node, facts: Facts, resolve: EntryResolver) -> Explanation:
             )
         status, inner = result
         return Explanation(
-            f"meets {node.entry_id}", status, [inner], label=node.label, cite=node.cite
+            f"meets {node.entry_id}",
+            status,
+            [inner],
+            label=node.label,
+            cite=node.cite,
+            ref=node.entry_id,
         )
     if isinstance(node, ContainsEntry):
         return _contains(node, facts, resolve)
@@ -238,7 +312,9 @@ def _contains(node: ContainsEntry, facts: Facts, resolve: EntryResolver) -> Expl
             statuses.append(Status.NOT_MET)
             continue
         status, inner = result
-        children.append(Explanation(f"{name} meets {node.entry_id}", status, [inner]))
+        children.append(
+            Explanation(f"{name} meets {node.entry_id}", status, [inner], ref=node.entry_id)
+        )
         statuses.append(status)
     return Explanation(
         f"contains a component meeting {node.entry_id}",

@@ -249,9 +249,6 @@ class Vocabulary:
         """The bands and facts a product's capability states for it (empty if none)."""
         return self._bands.get(product.name, ((), {}))
 
-    def capabilities_of(self, product: Product) -> list[Capability]:
-        return [c for c in self.capabilities if product in c.members]
-
 
 # ---------------------------------------------------------------------------- loading
 

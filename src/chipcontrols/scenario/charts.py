@@ -14,7 +14,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from chipcontrols.errors import InputError
-from chipcontrols.scenario.coalition import (
+from chipcontrols.scenario.matrix import (
     CONDITIONS,
     DOMESTIC,
     FREE,

@@ -9,9 +9,8 @@ least restricted product: what D can still buy there. The suppliers include Chin
 controls (gallium, germanium, antimony, graphite, rare earths, ...) make the reverse direction:
 what a destination can still buy from China.
 
-A gap is a capability that one supplier jurisdiction blocks (licence required or prohibited) and
-another lets go (free, or free under a licence exception). A gap is "supplied" when a jurisdiction
-that lets it go is also where a maker of the capability is.
+The matrix's data (statuses, suppliers, rows and cells) is in `scenario.matrix`, the assumptions
+file in `scenario.assumptions`.
 """
 
 from __future__ import annotations
@@ -20,28 +19,25 @@ import bisect
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from chipcontrols.catalog import Catalog, Product, load_catalog
 from chipcontrols.classification import Classification, classify
 from chipcontrols.determination import determine
 from chipcontrols.determination.parties import ListedParty, PartyChecker
-from chipcontrols.determination.record import POLICY_SEVERITY, Verdict
+from chipcontrols.determination.record import Verdict
 from chipcontrols.determination.service import us_rules_start
 from chipcontrols.determination.transaction import (
-    END_USES,
     Party,
     Transaction,
     country_code,
     parse_transaction,
 )
-from chipcontrols.errors import InputError, NotFoundError
 from chipcontrols.rulebook.conditions import Ref
 from chipcontrols.rulebook.evaluate import Status
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 from chipcontrols.rulebook.schema import Entry
-from chipcontrols.rulebook.yamlio import load_yaml_file
+from chipcontrols.scenario.assumptions import Assumptions
 from chipcontrols.scenario.capabilities import (
     Capability,
     Variant,
@@ -49,22 +45,27 @@ from chipcontrols.scenario.capabilities import (
     load_capabilities,
     variants,
 )
-
-# ------------------------------------------------------------------------------ statuses
-
-FREE = "free"
-CONDITIONS = "free_with_conditions"
-LICENCE = "licence_required"
-PROHIBITED = "prohibited"
-UNDETERMINED = "undetermined"
-NOT_MODELLED = "not_modelled"
-NO_PRODUCT = "no_product"
-DOMESTIC = "domestic"
-STATUSES = (FREE, CONDITIONS, LICENCE, PROHIBITED, UNDETERMINED, NOT_MODELLED, NO_PRODUCT, DOMESTIC)
-OPEN = (FREE, CONDITIONS)
-BLOCKED = (LICENCE, PROHIBITED)
-# How far a status keeps a buyer from the item: the cell shows its least restricted product.
-_RANK = {FREE: 0, CONDITIONS: 1, UNDETERMINED: 2, LICENCE: 3, PROHIBITED: 4}
+from chipcontrols.scenario.matrix import (
+    CONDITIONS,
+    DEFAULT_END_USES,
+    DEFAULT_SUPPLIERS,
+    DOMESTIC,
+    FREE,
+    LICENCE,
+    NO_PRODUCT,
+    NOT_MODELLED,
+    PROHIBITED,
+    RANK,
+    SUPPLIERS,
+    UNDETERMINED,
+    Cell,
+    CoalitionMatrix,
+    ItemOutcome,
+    Outcome,
+    ProductCell,
+    Row,
+    Supplier,
+)
 
 _FROM_VERDICT = {
     "not_subject": FREE,
@@ -90,133 +91,6 @@ ENCODED_US_FAMILIES = frozenset(
         "us.ear.ccl.3b994",
     }
 )
-
-
-@dataclass(frozen=True)
-class Supplier:
-    """A supplier jurisdiction: where the synthetic export leaves from and whose law decides."""
-
-    code: str
-    name: str
-    export_from: str
-    regimes: tuple[str, ...]
-
-
-SUPPLIERS: dict[str, Supplier] = {
-    "US": Supplier("US", "United States", "US", ("US",)),
-    "NL": Supplier("NL", "Netherlands", "NL", ("EU", "NL")),
-    "JP": Supplier("JP", "Japan", "JP", ("JP",)),
-    "EU": Supplier("EU", "Other EU member states", "DE", ("EU",)),
-    "GB": Supplier("GB", "United Kingdom", "GB", ("GB",)),
-    "KR": Supplier("KR", "South Korea", "KR", ("KR",)),
-    "TW": Supplier("TW", "Taiwan", "TW", ("TW",)),
-    # China as a supplier: its own export controls (materials), the reverse direction.
-    "CN": Supplier("CN", "China", "CN", ("CN",)),
-}
-ALL_SUPPLIERS = ("US", "NL", "JP", "EU", "GB", "KR", "TW", "CN")
-DEFAULT_SUPPLIERS = ALL_SUPPLIERS
-DEFAULT_END_USES = ("none_of_these",)
-
-
-def parse_suppliers(
-    raw: Sequence[str] | str | None, *, loc: str = "--suppliers"
-) -> tuple[str, ...]:
-    if raw is None:
-        return DEFAULT_SUPPLIERS
-    items = raw.split(",") if isinstance(raw, str) else [p for r in raw for p in r.split(",")]
-    out: list[str] = []
-    for item in items:
-        code = item.strip().upper()
-        if not code:
-            continue
-        if code not in SUPPLIERS:
-            known = ", ".join(SUPPLIERS)
-            raise InputError(
-                f"unknown supplier jurisdiction {item.strip()!r}; use any of {known}", loc=loc
-            )
-        if code not in out:
-            out.append(code)
-    if not out:
-        raise InputError("name at least one supplier jurisdiction", loc=loc)
-    return tuple(out)
-
-
-def parse_end_uses(raw: Sequence[str] | None, *, loc: str = "--end-use") -> tuple[str, ...]:
-    if not raw:
-        return DEFAULT_END_USES
-    uses = tuple(dict.fromkeys(u.strip() for r in raw for u in r.split(",") if u.strip()))
-    bad = [u for u in uses if u not in END_USES]
-    if bad:
-        raise InputError(f"unknown end use(s) {bad}; use: {', '.join(END_USES)}", loc=loc)
-    if "none_of_these" in uses and len(uses) > 1:
-        raise InputError("'none_of_these' cannot be combined with other end uses", loc=loc)
-    return uses
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One item's status under one law (or the cell's, for its least restricted products)."""
-
-    status: str
-    review_policy: str | None = None
-    licence_exceptions: tuple[str, ...] = ()
-    verdicts: tuple[tuple[str, str], ...] = ()
-    questions: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    @property
-    def key(self) -> tuple[str, str | None, tuple[str, ...]]:
-        return (self.status, self.review_policy, self.licence_exceptions)
-
-    @property
-    def rank(self) -> float:
-        base = _RANK.get(self.status, 99)
-        if self.status == LICENCE and self.review_policy:
-            return base + POLICY_SEVERITY.get(self.review_policy, 0) / 10
-        return float(base)
-
-    def label(self) -> str:
-        return label(self.status, self.review_policy, self.licence_exceptions)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"status": self.status}
-        if self.review_policy:
-            out["review_policy"] = self.review_policy
-        if self.licence_exceptions:
-            out["licence_exceptions"] = list(self.licence_exceptions)
-        if self.verdicts:
-            out["verdicts"] = {j: v for j, v in self.verdicts}
-        if self.questions:
-            out["questions"] = list(self.questions)
-        if self.notes:
-            out["notes"] = list(self.notes)
-        return out
-
-
-_POLICY_SHORT = {
-    "presumption_of_denial": "PoD",
-    "presumption_of_approval": "PoA",
-    "case_by_case": "case-by-case",
-    "denial": "denial",
-    "approval": "approval",
-    "as_listed": "as listed",
-}
-
-
-def label(status: str, policy: str | None = None, exceptions: Sequence[str] = ()) -> str:
-    """A short human label: 'free', 'licence (PoD)', 'free (NAC)', ..."""
-    if status == LICENCE:
-        return f"licence ({_POLICY_SHORT.get(policy, policy)})" if policy else "licence"
-    if status == CONDITIONS:
-        return f"free ({', '.join(exceptions)})" if exceptions else "free, conditions"
-    return {
-        FREE: "free",
-        PROHIBITED: "prohibited",
-        UNDETERMINED: "undetermined",
-        NOT_MODELLED: "not modelled",
-        NO_PRODUCT: "no product",
-        DOMESTIC: "domestic",
-    }.get(status, status)
 
 
 def _open_steps(verdict: Verdict) -> list[str]:
@@ -248,319 +122,6 @@ def _strictest(outcomes: Sequence[Outcome]) -> Outcome:
 
 def _least(outcomes: Sequence[Outcome]) -> Outcome:
     return min(outcomes, key=lambda o: o.rank)
-
-
-@dataclass(frozen=True)
-class ItemOutcome:
-    """One item (product, or capability class) in one supplier column."""
-
-    own: Outcome
-    us_reach: Outcome | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.own.to_dict()
-        if self.us_reach is not None:
-            out["us_reach"] = self.us_reach.to_dict()
-        return out
-
-
-# ------------------------------------------------------------------------------ assumptions
-
-_FACT_KEYS = ("made_in", "us_content_pct", "us_direct_product", "contains_us_ic")
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """Facts the EAR procedure needs for foreign-made products (the US reach), stated by the
-    analyst with their basis. Without them, the reach over a foreign-made product is
-    'undetermined'."""
-
-    products: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    makers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    file: str | None = None
-
-    def facts_for(self, product: Product) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if product.maker and product.maker in self.makers:
-            out.update({k: v for k, v in self.makers[product.maker].items() if k in _FACT_KEYS})
-        if product.name in self.products:
-            out.update({k: v for k, v in self.products[product.name].items() if k in _FACT_KEYS})
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "products": dict(self.products), "makers": dict(self.makers)}
-
-
-def parse_assumptions(raw: Any, *, catalog: Catalog, loc: str = "assumptions") -> Assumptions:
-    if not isinstance(raw, Mapping):
-        raise InputError(
-            "an assumptions file is a mapping with 'products' and/or 'makers'", loc=loc
-        )
-    extra = set(raw) - {"products", "makers", "notes"}
-    if extra:
-        raise InputError(
-            f"unknown key(s) {sorted(map(str, extra))}; allowed: products, makers, notes", loc=loc
-        )
-    makers_known = {p.maker for p in catalog.products if p.maker}
-    out: dict[str, dict[str, dict[str, Any]]] = {"products": {}, "makers": {}}
-    for section in ("products", "makers"):
-        body = raw.get(section) or {}
-        if not isinstance(body, Mapping):
-            raise InputError(f"'{section}' maps names to facts", loc=f"{loc}.{section}")
-        for name, facts in body.items():
-            here = f"{loc}.{section}.{name}"
-            if section == "products":
-                key = catalog.get(str(name), loc=here).name
-            else:
-                if name not in makers_known:
-                    raise NotFoundError(
-                        f"no catalog product is made by {name!r}; makers: "
-                        f"{', '.join(sorted(makers_known))}",
-                        loc=here,
-                    )
-                key = str(name)
-            if not isinstance(facts, Mapping):
-                raise InputError("give the facts as a mapping", loc=here)
-            bad = set(facts) - {*_FACT_KEYS, "source"}
-            if bad:
-                raise InputError(
-                    f"unknown key(s) {sorted(map(str, bad))}; allowed: {', '.join(_FACT_KEYS)}, "
-                    "source",
-                    loc=here,
-                )
-            if not isinstance(facts.get("source"), str) or not facts["source"].strip():
-                raise InputError(
-                    "each assumption needs a 'source' saying what it rests on", loc=here
-                )
-            checked: dict[str, Any] = {"source": facts["source"].strip()}
-            if facts.get("made_in") is not None:
-                checked["made_in"] = country_code(facts["made_in"], loc=f"{here}.made_in")
-            for flag in ("us_direct_product", "contains_us_ic"):
-                if flag in facts:
-                    if not isinstance(facts[flag], bool):
-                        raise InputError("expected true or false", loc=f"{here}.{flag}")
-                    checked[flag] = facts[flag]
-            if "us_content_pct" in facts:
-                pct = facts["us_content_pct"]
-                if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 <= pct <= 100:
-                    raise InputError("a percentage from 0 to 100", loc=f"{here}.us_content_pct")
-                checked["us_content_pct"] = float(pct)
-            out[section][key] = checked
-    return Assumptions(out["products"], out["makers"], loc)
-
-
-def load_assumptions(path: str | Path, *, catalog: Catalog | None = None) -> Assumptions:
-    raw = load_yaml_file(Path(path), error=InputError)
-    return parse_assumptions(raw, catalog=catalog or load_catalog(), loc=str(path))
-
-
-# ------------------------------------------------------------------------------ the matrix
-
-
-@dataclass
-class ProductCell:
-    name: str
-    maker: str | None
-    maker_country: str | None
-    outcome: ItemOutcome
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "maker": self.maker,
-            "maker_country": self.maker_country,
-            **self.outcome.to_dict(),
-        }
-
-
-@dataclass
-class Cell:
-    supplier: str
-    outcome: Outcome
-    products: list[ProductCell] = field(default_factory=list)
-    best: list[str] = field(default_factory=list)
-    us_reach: Outcome | None = None
-    makers: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        return self.outcome.status
-
-    def to_dict(self) -> dict[str, Any]:
-        out = self.outcome.to_dict()
-        out["label"] = self.outcome.label()
-        out["products_at_status"] = self.best
-        if self.us_reach is not None:
-            out["us_reach"] = self.us_reach.to_dict()
-        out["makers_here"] = self.makers
-        out["products"] = [p.to_dict() for p in self.products]
-        return out
-
-
-@dataclass
-class Row:
-    capability: Capability
-    cells: dict[str, Cell]
-    makers: list[dict[str, Any]]
-
-    def _where(self, statuses: Sequence[str]) -> list[str]:
-        return [s for s, c in self.cells.items() if c.status in statuses]
-
-    @property
-    def blocked_in(self) -> list[str]:
-        return self._where(BLOCKED)
-
-    @property
-    def open_in(self) -> list[str]:
-        return self._where(OPEN)
-
-    @property
-    def undetermined_in(self) -> list[str]:
-        return self._where((UNDETERMINED,))
-
-    @property
-    def gap(self) -> bool:
-        return bool(self.blocked_in and self.open_in)
-
-    @property
-    def supplied_from(self) -> list[str]:
-        """Jurisdictions that let the capability go and where a maker of it is."""
-        return [s for s in self.open_in if self.cells[s].makers] if self.gap else []
-
-    @property
-    def supplied_gap(self) -> bool:
-        return bool(self.supplied_from)
-
-    @property
-    def possible_gap(self) -> bool:
-        return bool(self.blocked_in and not self.open_in and self.undetermined_in)
-
-    @property
-    def reach_closes_gap(self) -> bool:
-        """Every jurisdiction that lets the capability go is reached by a US licence duty."""
-        if not self.gap:
-            return False
-        reach = [self.cells[s].us_reach for s in self.open_in]
-        return all(r is not None and r.status in BLOCKED for r in reach)
-
-    @property
-    def state(self) -> str:
-        statuses = {c.status for c in self.cells.values()}
-        if statuses <= {NO_PRODUCT}:
-            return NO_PRODUCT
-        if statuses <= {NOT_MODELLED, DOMESTIC, NO_PRODUCT}:
-            return NOT_MODELLED
-        if self.gap:
-            return "gap"
-        if self.possible_gap:
-            return "possible_gap"
-        if self.blocked_in:
-            return "blocked"
-        if self.open_in:
-            return "open"
-        return UNDETERMINED
-
-    def to_dict(self, *, detail: bool = True) -> dict[str, Any]:
-        cap = self.capability
-        out: dict[str, Any] = {
-            "id": cap.id,
-            "name": cap.name,
-            "group": cap.group,
-            "state": self.state,
-            "gap": self.gap,
-            "supplied_gap": self.supplied_gap,
-            "possible_gap": self.possible_gap,
-            "blocked_in": self.blocked_in,
-            "open_in": self.open_in,
-            "undetermined_in": self.undetermined_in,
-            "supplied_from": self.supplied_from,
-            "reach_closes_gap": self.reach_closes_gap,
-            "makers": self.makers,
-        }
-        if detail:
-            out["cells"] = {s: c.to_dict() for s, c in self.cells.items()}
-        else:
-            out["cells"] = {s: c.outcome.label() for s, c in self.cells.items()}
-        if cap.notes:
-            out["notes"] = cap.notes
-        if cap.bands:
-            out["bands"] = [b.describe() for b in cap.bands]
-        return out
-
-
-@dataclass
-class CoalitionMatrix:
-    as_of: dt.date
-    destination: str
-    suppliers: tuple[str, ...]
-    end_uses: tuple[str, ...]
-    rulebook_version: str
-    rows: list[Row]
-    scenario: str | None = None
-    assumptions: Assumptions | None = None
-
-    def row(self, capability_id: str) -> Row:
-        for row in self.rows:
-            if row.capability.id == capability_id:
-                return row
-        raise NotFoundError(f"no capability {capability_id!r} in this matrix", loc="capability")
-
-    @property
-    def gaps(self) -> list[Row]:
-        return [r for r in self.rows if r.gap]
-
-    def to_dict(self, *, detail: bool = True) -> dict[str, Any]:
-        return {
-            "as_of": self.as_of.isoformat(),
-            "destination": self.destination,
-            "rulebook_version": self.rulebook_version,
-            "scenario": self.scenario,
-            "suppliers": [
-                {
-                    "code": s,
-                    "name": SUPPLIERS[s].name,
-                    "export_from": SUPPLIERS[s].export_from,
-                    "law": list(SUPPLIERS[s].regimes),
-                }
-                for s in self.suppliers
-            ],
-            "end_uses": list(self.end_uses),
-            "assumptions": self.assumptions.to_dict() if self.assumptions else None,
-            "capabilities": [r.to_dict(detail=detail) for r in self.rows],
-            "gaps": [
-                {
-                    "capability": r.capability.id,
-                    "name": r.capability.name,
-                    "blocked_in": r.blocked_in,
-                    "open_in": r.open_in,
-                    "supplied_from": r.supplied_from,
-                    "reach_closes_gap": r.reach_closes_gap,
-                    "open_products": {s: r.cells[s].best for s in r.open_in},
-                }
-                for r in self.gaps
-            ],
-            "possible_gaps": [r.capability.id for r in self.rows if r.possible_gap],
-            "method": METHOD,
-        }
-
-
-METHOD = (
-    "Each cell applies the supplier jurisdiction's law, by the same procedures as `determine`, to "
-    "a synthetic export of each product of the capability from that jurisdiction (US: from the "
-    "United States; NL: from the Netherlands, EU and Dutch lists; JP: from Japan; EU: from "
-    "another member state; GB: from the United Kingdom; KR: from South Korea; TW: from Taiwan; "
-    "CN: from China, under China's own export controls) to a generic end user headquartered in "
-    "the destination, on no restricted list, with the stated end uses, made in its maker's "
-    "country. The capability's status is its least restricted product's. A jurisdiction's law "
-    "outside its encoded dates or item kinds gives 'undetermined', never free; 'not modelled' "
-    "means the rulebook encodes none of that jurisdiction's entries for the kind of item. "
-    "'us_reach' is the EAR's verdict on the same export (US-origin items anywhere; foreign-made "
-    "items through de minimis and the foreign direct product rules, on the facts of the "
-    "assumptions file, else undetermined). A US 'no licence required' is shown as undetermined "
-    "when the item meets a CCL entry that no encoded licence rule reads, or when a licence rule "
-    "was left open by a test the rulebook does not formalise; so is a UK 'no licence required' "
-    "for an item on an EU Annex I entry (the UK's assimilated dual-use list is not encoded)."
-)
 
 
 # ------------------------------------------------------------------------------ the analyst
@@ -968,7 +529,7 @@ class Analyst:
                     )
                     for p in products
                 ]
-            ranked = [e for e in entries if e.outcome.own.status in _RANK]
+            ranked = [e for e in entries if e.outcome.own.status in RANK]
             if not ranked:
                 status = entries[0].outcome.own.status
                 cells[code] = Cell(code, Outcome(status), entries, [], None, here)

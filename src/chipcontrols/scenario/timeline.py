@@ -14,15 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chipcontrols.errors import InputError
-from chipcontrols.scenario.coalition import (
-    DEFAULT_SUPPLIERS,
-    Analyst,
-    CoalitionMatrix,
-    Row,
-    change_dates,
-    export_law,
-    released_on,
-)
+from chipcontrols.scenario.coalition import Analyst, change_dates, export_law, released_on
+from chipcontrols.scenario.matrix import DEFAULT_SUPPLIERS, CoalitionMatrix, Row
 
 STEPS = ("month", "quarter", "year", "changes")
 TIMELINE_START = dt.date(2022, 10, 1)

@@ -18,13 +18,13 @@ from chipcontrols.determination import Determination, determine
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.diff import entry_change
 from chipcontrols.rulebook.yamlio import load_yaml_file
+from chipcontrols.scenario.assumptions import Assumptions
 from chipcontrols.scenario.capabilities import Vocabulary, load_capabilities
-from chipcontrols.scenario.coalition import (
+from chipcontrols.scenario.coalition import Analyst
+from chipcontrols.scenario.matrix import (
     ALL_SUPPLIERS,
     DEFAULT_END_USES,
     DEFAULT_SUPPLIERS,
-    Analyst,
-    Assumptions,
     CoalitionMatrix,
     ItemOutcome,
 )

@@ -21,7 +21,6 @@ The entry's score is its best name (name or alias). `match` is score >= threshol
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections import Counter, defaultdict
@@ -96,7 +95,7 @@ class Hit:
             "score": round(self.score, 4),
             "match": self.match,
             "algorithm": VERSION,
-            "explanations": self.explanations,
+            "explanations": dict(self.explanations),  # the caller may add its own
             "entry": {
                 "list_name": e.list_name,
                 "schema": e.schema,
@@ -543,9 +542,3 @@ class Matcher:
                 "detail": "numbers on one side only: " + ", ".join(s.numbers),
             }
         return out
-
-
-def in_force_mask(entries: Sequence[ListEntry], on: dt.date | None) -> list[bool] | None:
-    if on is None:
-        return None
-    return [e.in_force(on) for e in entries]

@@ -274,6 +274,11 @@ def known_names() -> dict[str, list[dict[str, str]]]:
     return dict(out)
 
 
+# Answers a matcher keeps (queries), and hits kept per answer.
+_RECENT_QUERIES = 4096
+_KEPT = 25
+
+
 class MatcherV2(Matcher):
     """The `name-v2` index and scoring."""
 
@@ -282,6 +287,10 @@ class MatcherV2(Matcher):
     def __init__(self, entries: Sequence[ListEntry], *, threshold: float = THRESHOLD) -> None:
         self.entries = list(entries)
         self.threshold = threshold
+        # Recent answers by query: a matcher's list never changes, and one answer screens a
+        # party more than once (the determination's Entity List step, then the record's
+        # screening of every list), as a batch screens the same customers on many lines.
+        self._recent: dict[tuple[Query, float, float], tuple[bool, int, list[Hit]]] = {}
         self.names: list[IndexedName] = []
         extra = known_names()
         self.known_sources: dict[int, str] = {}
@@ -466,6 +475,29 @@ class MatcherV2(Matcher):
         cutoff: float = CUTOFF,
         limit: int = 10,
         explain: bool = True,
+    ) -> list[Hit]:
+        if allowed is not None:
+            return self._screen(query, allowed, cutoff, limit, explain)
+        key = (query, cutoff, self.threshold)
+        recent = self._recent.get(key)
+        # An earlier answer serves if it kept at least as many hits (the best ones first, in
+        # a fixed order) and explained them if asked to.
+        if recent is not None and recent[1] >= limit and (recent[0] or not explain):
+            return recent[2][:limit]
+        kept = max(limit, _KEPT)
+        hits = self._screen(query, None, cutoff, kept, explain)
+        if len(self._recent) >= _RECENT_QUERIES:
+            self._recent.clear()
+        self._recent[key] = (explain, kept, hits)
+        return hits[:limit]
+
+    def _screen(
+        self,
+        query: Query,
+        allowed: Sequence[bool] | None,
+        cutoff: float,
+        limit: int,
+        explain: bool,
     ) -> list[Hit]:
         qforms = forms(query.name)
         if not qforms or not qforms[0].tokens:

@@ -155,10 +155,6 @@ def _threshold(condition: Node, *, loc: str) -> tuple[str, float]:
     return condition.param, float(condition.value)
 
 
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 @dataclass
 class OwnerNode:
     """A declared owner: its share of the entity below it, and its own owners."""

@@ -81,9 +81,7 @@ class PendingWrites:
             # as ScreeningService._watch arranges when it writes at once.
             from chipcontrols.storage.rescreen import SqlRescreenStore
 
-            store = SqlRescreenStore(session)
-            for key in self.parties:
-                store.forget(key)
+            SqlRescreenStore(session).forget_all(list(self.parties))
         session.flush()
 
 

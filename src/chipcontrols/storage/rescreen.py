@@ -66,9 +66,17 @@ class SqlRescreenStore:
         self.session.flush()
 
     def forget(self, party_key: str) -> None:
-        self.session.execute(
-            delete(RescreenPartyRow).where(RescreenPartyRow.key_sha256 == sha256_text(party_key))
-        )
+        self.forget_all([party_key])
+
+    def forget_all(self, party_keys: list[str]) -> None:
+        """`forget` for several parties, in one statement per 500."""
+        digests = sorted({sha256_text(k) for k in party_keys})
+        for i in range(0, len(digests), 500):
+            self.session.execute(
+                delete(RescreenPartyRow).where(
+                    RescreenPartyRow.key_sha256.in_(digests[i : i + 500])
+                )
+            )
 
     def all_seen(self) -> dict[str, dict[str, SeenHit]]:
         out: dict[str, dict[str, SeenHit]] = {}

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from chipcontrols import __version__
+from chipcontrols.access import ForbiddenError, Principal
 from chipcontrols.api.auth import (
     SESSION_COOKIE,
     authenticate,
@@ -31,7 +32,6 @@ from chipcontrols.app_services.workspace import filter_rules, search_records
 from chipcontrols.catalog import load_catalog
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
-from chipcontrols.storage.repo import ForbiddenError, Principal
 from chipcontrols.web import textdiff, wording
 from chipcontrols.web.forms import (
     END_USES,
@@ -591,12 +591,14 @@ def mount(app: FastAPI) -> Any:
     """Add the pages and static files; returns the renderer of errors as pages."""
     from chipcontrols.web.admin import build_router as admin_router
     from chipcontrols.web.analysis import build_router as analysis_router
+    from chipcontrols.web.runs import build_router as runs_router
     from chipcontrols.web.workspace import build_router as workspace_router
 
     app.include_router(build_router())
     app.include_router(workspace_router())
     app.include_router(analysis_router())
     app.include_router(admin_router())
+    app.include_router(runs_router())
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def render_error(request: Request, status: int, body: dict[str, Any]) -> Response:

@@ -373,6 +373,73 @@ def summary_words(summary: Any) -> str:
     return _SUMMARY_PART.sub(one, str(summary or ""))
 
 
+# ------------------------------------------------------------------ runs: scenario, batch, lists
+
+RUN_WORDS = {
+    # what a scenario file changes
+    "add_entry": "Adds an entry to the law",
+    "add_versions": "Adds new dated versions of an entry",
+    "remove_entry": "Removes an entry from the law",
+    "add_list_versions": "Changes the members of a country list",
+    "list_changed": "Country list changed",
+    # a list fetch or upload
+    "updated": "Updated: entries added, removed or amended",
+    "unchanged": "Fetched: no entry changed",
+    "not_modified": "Not modified since the last fetch",
+    "failed": "Failed: the active list was kept",
+    "uploaded": "Uploaded",
+    # a hit reported by a re-screening
+    "new": "New hit",
+    "removed_hit": "No longer listed",
+    # a re-screening's mode
+    "full": "Every kept party against every listed entry",
+    "incremental": "Only against what changed in the lists",
+    # past determinations re-run under a scenario
+    "none": "None",
+    "stored": "Those recorded here",
+    "example": "The example file of past determinations",
+}
+
+# The short labels of the coalition cells (scenario.matrix.label), in words.
+_CELL = {
+    "free": "Free to export",
+    "free, conditions": "Free under a licence exception",
+    "licence": "Licence required",
+    "prohibited": "Prohibited",
+    "undetermined": "Not yet determined",
+    "not modelled": "Not modelled",
+    "no product": "No product",
+    "domestic": "Made there",
+}
+_POLICY_SHORT = {
+    "PoD": "presumption of denial",
+    "PoA": "presumption of approval",
+    "case-by-case": "case-by-case review",
+    "denial": "policy of denial",
+    "approval": "policy of approval",
+    "as listed": "review policy as listed",
+}
+
+
+def run_word(value: Any) -> str:
+    """A status, mode or change of the scenario, batch, re-screening and list pages."""
+    key = str(value or "")
+    return RUN_WORDS.get(key) or CHANGES.get(key) or _words(key).capitalize()
+
+
+def cell(label: Any) -> str:
+    """A coalition cell's short label ('licence (PoD)', 'free (NAC)') in words."""
+    text = str(label or "")
+    if text in _CELL:
+        return _CELL[text]
+    m = re.fullmatch(r"(licence|free) \((.+)\)", text)
+    if m and m.group(1) == "licence":
+        return f"Licence required ({_POLICY_SHORT.get(m.group(2), m.group(2))})"
+    if m:
+        return f"Free under licence exception {m.group(2)}"
+    return text
+
+
 def filters() -> dict[str, Any]:
     """The Jinja filters the templates use."""
     return {
@@ -389,4 +456,6 @@ def filters() -> dict[str, Any]:
         "param": parameter_label,
         "words": _words,
         "summary_words": summary_words,
+        "run_word": run_word,
+        "cell": cell,
     }

@@ -105,7 +105,7 @@ def watch_once(
 
 
 def _rescreen(services: Any, actor: str, day: dt.date, alert: dict[str, Any]) -> None:
-    from chipcontrols.storage import repo
+    from chipcontrols.storage import records
 
     with services.db.write() as session:
         screening = services.screening(session, actor)
@@ -154,7 +154,7 @@ def _rescreen(services: Any, actor: str, day: dt.date, alert: dict[str, Any]) ->
             )
             alert["screening_record"] = record["id"]
         if keys:
-            alert["determinations"] = _redetermine(services, session, repo, keys, day, actor)
+            alert["determinations"] = _redetermine(services, session, records, keys, day, actor)
     if keys:
         hit_names = {(p["name"], p.get("country")) for p in alert["parties"]}
         queue = services.review_queue()["hits"]

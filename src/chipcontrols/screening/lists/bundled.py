@@ -19,13 +19,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chipcontrols.screening.lists.csl import read_csl_csv
 from chipcontrols.screening.lists.entity_list import read_entity_list
+from chipcontrols.screening.lists.fr_dates import fr_effective_dates
+from chipcontrols.screening.lists.law import restricted_list, restricted_lists
 from chipcontrols.screening.lists.official import (
     _listing,
-    load_effective_dates,
     read_cn_countermeasures,
     read_dod_1260h,
     read_eu_833_annex_iv,
@@ -42,16 +41,17 @@ from chipcontrols.screening.model import ListEntry
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "lists"
 DEFAULT_SOURCES = Path(__file__).resolve().parents[5] / "shared" / "data" / "lists" / "official"
-SOURCE_FILE = "entity_list_chip_2026-09-01.yaml"
-AS_OF = dt.date(2026, 9, 1)
+# Each list's copies, with the publication each reproduces, are law data
+# (law/screening/_lists.yaml); the hand-read chip rows are the Entity List's `chip_rows` copy.
+_CHIP = next(c for c in restricted_list("bis_entity_list").copies if c.chip_rows)
+SOURCE_FILE = _CHIP.file
+AS_OF = _CHIP.as_of
 PROVENANCE = {
     "file": SOURCE_FILE,
     "format": "bis_entity_list_rows",
-    "publication": "15 CFR part 744, Supplement No. 4 (Entity List), eCFR content date 2026-09-01",
-    "url": "https://www.ecfr.gov/api/versioner/v1/full/2026-09-01/title-15.xml?part=744",
-    "completeness": "partial: 243 chip-relevant rows (China, Hong Kong; 2 Vietnam Huawei rows) "
-    "and the 22 names (21 affiliates, one subordinate) printed in the Huawei entry; "
-    "see the file header",
+    "publication": _CHIP.publication,
+    "url": _CHIP.url,
+    "completeness": _CHIP.completeness,
     "as_of_from": "publication",
 }
 # Lists of the CSL copy that are bundled from newer copies of their own (left out of it).
@@ -59,95 +59,17 @@ CSL_NEWER_ELSEWHERE = frozenset({"EL", "DPL", "MEU", "CMIC"})
 
 # dataset -> what the snapshot says of itself (publication, url, completeness, notes)
 SPECS: dict[str, dict[str, Any]] = {
-    "bis_entity_list": {
-        "file": "us_bis_entity_list_2026-07-09.json",
-        "as_of": "2026-07-09",
-        "active": True,
-        "publication": "15 CFR part 744, Supplement No. 4 (Entity List), eCFR text of 2026-07-09",
-        "url": "https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/"
-        "part-744/appendix-Supplement%20No.%204%20to%20Part%20744",
-        "completeness": "full: all 3,409 rows of the eCFR text of 2026-07-09. Licence review "
-        "policy and footnotes of the 243 chip-relevant rows (and the names printed inside the "
-        "Huawei entry) are taken from the hand-read eCFR text of 2026-09-01 "
-        "(entity_list_chip_2026-09-01.yaml); the other rows give no review policy (the copy "
-        "lacks that column) and their footnote is read from the digit after the licence "
-        "requirement",
-    },
-    "bis_meu": {
-        "file": "us_bis_meu_list_2026-07.json",
-        "as_of": "2026-07-09",
-        "active": True,
-        "publication": "15 CFR part 744, Supplement No. 7 (Military End-User List)",
-        "url": "https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/"
-        "part-744/appendix-Supplement%20No.%207%20to%20Part%20744",
-        "completeness": "full: 70 entries",
-    },
-    "bis_dpl": {
-        "file": "us_bis_denied_persons_2026-04-14.json",
-        "as_of": "2026-04-14",
-        "active": True,
-        "publication": "BIS Denied Persons List (dpl_04142026.csv)",
-        "url": "https://www.bis.gov/dpl",
-        "completeness": "full: 564 entries; a denial counts from its effective date through "
-        "its expiration date where the copy gives one",
-    },
-    "ofac_ns_cmic": {
-        "file": "us_ofac_ns_cmic_2026-07.json",
-        "as_of": "2026-07-09",
-        "active": True,
-        "publication": "OFAC Non-SDN Chinese Military-Industrial Complex Companies List",
-        "url": "https://ofac.treasury.gov/consolidated-sanctions-list/ns-cmic-list",
-        "completeness": "full: 68 entries; dates are the prohibitions' effective dates",
-    },
-    "csl": {
-        "file": "us_csl_partial_2023-11-30.csv",
-        "as_of": "2023-11-30",
-        "active": True,
-        "publication": "trade.gov Consolidated Screening List (CSV, 29 columns)",
-        "url": "https://www.trade.gov/consolidated-screening-list",
-        "completeness": "PARTIAL copy of 2023-11-30 (4,227 of ~26,000 rows): SDN 1,738, SSI "
-        "288, UVL 186, ISN 144, DTC 142, PLC 78, MBS 14 kept; its EL, DPL, MEU and CMIC rows "
-        "are left out because newer full copies are bundled; the copy's last record is cut "
-        "off and left out. Most SDN entries are missing: import the current CSL or SDN file",
-    },
-    "dod_1260h": {
-        "file": "us_dod_1260h_2026-08-20.csv",
-        "as_of": "2026-08-20",
-        "active": True,
-        "publication": "DoD list of Chinese military companies, NDAA FY2021 s. 1260H "
-        "(10 U.S.C. 113 note); FR notice of June 10, 2026",
-        "url": "https://www.federalregister.gov/documents/search?conditions%5Bterm%5D=1260H",
-        "completeness": "full: 397 rows with start and end dates",
-    },
-    "eu_833_annex_iv": {
-        "file": "eu_reg_833_2014_annexes_2026-08-14.csv",
-        "as_of": "2026-08-14",
-        "active": True,
-        "publication": "Council Regulation (EU) No 833/2014, Annex IV (natural or legal "
-        "persons, entities or bodies referred to in Art. 2(7), 2a(7) and 2b(1))",
-        "url": "https://eur-lex.europa.eu/eli/reg/2014/833/oj",
-        "completeness": "full Annex IV: 921 rows (the other annexes of the copy are item and "
-        "sector lists, not read)",
-    },
-    "jp_meti_eul": {
-        "file": "jp_meti_end_user_list_2026.csv",
-        "as_of": "2026-01-01",
-        "active": True,
-        "publication": "METI End User List (Japan), 2026 edition",
-        "url": "https://www.meti.go.jp/policy/anpo/law05.html",
-        "completeness": "full: 835 rows; the copy gives no listing dates, so every entry "
-        "counts on every date (as-of date: the edition year)",
-    },
-    "cn_countermeasures": {
-        "file": "cn_countermeasures_unreliable_entities_2026-08-07.csv",
-        "as_of": "2026-08-07",
-        "active": True,
-        "publication": "China: MOFCOM Unreliable Entity List, MOFCOM export-control control "
-        "and watch lists, MFA and MOFCOM counter-measures, Taiwan Affairs Office lists",
-        "url": "https://www.mofcom.gov.cn/",
-        "completeness": "610 rows with Chinese names and dates; a Chinese list is a risk for a "
-        "party in China (shown as such on each entry), not a US licence requirement",
-    },
+    dataset: {
+        "file": c.file,
+        "as_of": c.as_of.isoformat(),
+        "active": c.active,
+        "publication": c.publication,
+        "url": c.url,
+        "completeness": c.completeness,
+    }
+    for dataset, rl in restricted_lists().items()
+    for c in rl.copies
+    if not c.chip_rows
 }
 
 
@@ -156,12 +78,12 @@ def _sha256(path: Path) -> str:
 
 
 def effective_dates() -> dict[str, dt.date]:
-    raw = yaml.safe_load((DATA_DIR / "fr_effective_dates.yaml").read_text("utf-8"))
-    return load_effective_dates(raw)
+    """{Federal Register citation: effective date} (law/screening/_fr_effective_dates.yaml)."""
+    return dict(fr_effective_dates())
 
 
 def build_chip() -> Snapshot:
-    """The chip-relevant rows read from the eCFR text of 2026-09-01 (the first bundled set)."""
+    """The chip-relevant rows read by hand from the eCFR text (the first bundled set)."""
     result = read_entity_list(DATA_DIR / SOURCE_FILE)
     return build_snapshot(result.entries, dataset=result.dataset, as_of=AS_OF, source=PROVENANCE)
 

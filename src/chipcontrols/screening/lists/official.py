@@ -15,7 +15,7 @@ Dates: an entry counts on D when listed on or before D and not removed on or bef
 listing date is the entry's own effective date where the data gives one, else the first
 dated Federal Register citation (or the list's start date). `effective_dates` maps a
 citation to the date its rule took effect where that is earlier than its publication
-(data/lists/fr_effective_dates.yaml).
+(law/screening/_fr_effective_dates.yaml, read by `fr_dates`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from chipcontrols.errors import DataError
 from chipcontrols.screening.lists.common import (
@@ -41,43 +40,34 @@ from chipcontrols.screening.lists.common import (
     trailing_country,
     unique_ids,
 )
+from chipcontrols.screening.lists.law import RestrictedList, restricted_list
 from chipcontrols.screening.model import Address, Citation, ListEntry
 
-_ECFR_EL = (
-    "https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/part-744/"
-    "appendix-Supplement%20No.%204%20to%20Part%20744"
-)
-_ECFR_MEU = (
-    "https://www.ecfr.gov/current/title-15/subtitle-B/chapter-VII/subchapter-C/part-744/"
-    "appendix-Supplement%20No.%207%20to%20Part%20744"
-)
-PARSED_LISTS: dict[str, tuple[str, str, str, str]] = {
-    # list_id: (dataset, list code, list name, source url)
-    "bis-entity-list": (
-        "bis_entity_list",
-        "EL",
-        "Entity List (EL) - Bureau of Industry and Security",
-        _ECFR_EL,
-    ),
-    "bis-meu": (
-        "bis_meu",
-        "MEU",
-        "Military End User (MEU) List - Bureau of Industry and Security",
-        _ECFR_MEU,
-    ),
-    "bis-dpl": (
-        "bis_dpl",
-        "DPL",
-        "Denied Persons List (DPL) - Bureau of Industry and Security",
-        "https://www.bis.gov/dpl",
-    ),
-    "ofac-nscmic": (
-        "ofac_ns_cmic",
-        "CMIC",
-        "Non-SDN Chinese Military-Industrial Complex Companies List (CMIC) - Treasury Department",
-        "https://ofac.treasury.gov/consolidated-sanctions-list/ns-cmic-list",
-    ),
+# The `list_id` of a parsed list file -> its dataset; each list's code, name and url are law
+# data (law/screening/_lists.yaml).
+_PARSED_DATASETS = {
+    "bis-entity-list": "bis_entity_list",
+    "bis-meu": "bis_meu",
+    "bis-dpl": "bis_dpl",
+    "ofac-nscmic": "ofac_ns_cmic",
 }
+
+
+def _code(law: RestrictedList) -> str:
+    if law.code is None:
+        raise DataError(f"the law names no code for list {law.dataset!r}", loc=law.dataset)
+    return law.code
+
+
+def _parsed_list(list_id: str) -> tuple[str, str, str, str]:
+    """(dataset, list code, list name, source url) of a parsed list file's `list_id`."""
+    dataset = _PARSED_DATASETS[list_id]
+    law = restricted_list(dataset)
+    if law.url is None:
+        raise DataError(f"the law names no url for list {dataset!r}", loc=list_id)
+    return dataset, _code(law), law.name, law.url
+
+
 _FOOTNOTE_RE = re.compile(r"(?<=[)\.R])\s*([1-5])\s*$")
 _EXPIRES_RE = re.compile(r"Expires:\s*(\d{4}-\d{2}-\d{2})")
 _ADDRESS_SPLIT_RE = re.compile(r";\s*(?:and\s+)?|\s+and\s+(?=(?:No\.|\d|Room|Building|Floor))")
@@ -116,9 +106,9 @@ def read_parsed_json(
         rows = doc["entities"]
     except (json.JSONDecodeError, KeyError, TypeError):
         raise DataError("not a parsed list file ({list_id, entities})", loc=str(path)) from None
-    if list_id not in PARSED_LISTS or not isinstance(rows, list):
+    if list_id not in _PARSED_DATASETS or not isinstance(rows, list):
         raise DataError(f"unknown list_id {list_id!r}", loc=str(path))
-    dataset, code, list_name, url = PARSED_LISTS[list_id]
+    dataset, code, list_name, url = _parsed_list(list_id)
     eff = effective_dates or {}
     entries: list[ListEntry] = []
     for i, row in enumerate(rows):
@@ -214,6 +204,7 @@ def read_dod_1260h(path: Path) -> ReadResult:
     rows = _csv_dicts(path)
     if rows:
         _need(rows[0][1], ("Name", "Clean Name", "Alias", "Start date", "End date"), path)
+    law = restricted_list("dod_1260h")
     entries = []
     for line, r in rows:
         loc = f"{path}:{line}"
@@ -230,10 +221,8 @@ def read_dod_1260h(path: Path) -> ReadResult:
         entries.append(
             ListEntry(
                 id=f"dod-1260h:{slug(name)}",
-                list="1260H",
-                list_name=(
-                    "Chinese Military Companies (NDAA FY2021 s. 1260H) - Department of Defense"
-                ),
+                list=_code(law),
+                list_name=law.name,
                 schema="Company",
                 name=name,
                 aliases=tuple(dict.fromkeys(a for a in aliases if a and a != name)),
@@ -263,6 +252,7 @@ def read_eu_833_annex_iv(path: Path) -> ReadResult:
     rows = _csv_dicts(path)
     if rows:
         _need(rows[0][1], ("annex", "recordId", "name", "alias", "startDate", "address"), path)
+    law = restricted_list("eu_833_annex_iv")
     entries = []
     for line, r in rows:
         if r["annex"].strip() != "IV":
@@ -283,8 +273,8 @@ def read_eu_833_annex_iv(path: Path) -> ReadResult:
         entries.append(
             ListEntry(
                 id=f"eu-833-iv:{r['recordId'].strip()}:{slug(name)[:40]}",
-                list="EU833-IV",
-                list_name="EU Regulation 833/2014 Annex IV (Art. 2(7), 2a(7)) - European Union",
+                list=_code(law),
+                list_name=law.name,
                 schema=clean(r.get("schema")) or "LegalEntity",
                 name=name,
                 aliases=tuple(dict.fromkeys(a for a in aliases if a != name)),
@@ -292,7 +282,7 @@ def read_eu_833_annex_iv(path: Path) -> ReadResult:
                 countries=tuple(sorted(countries)),
                 listed_on=_eu_date(r.get("startDate"), loc),
                 remarks=clean(r.get("notes")),
-                source_url="https://eur-lex.europa.eu/eli/reg/2014/833/oj",
+                source_url=law.url,
             )
         )
     return ReadResult("eu_833_annex", "eu_833_annex_iv", unique_ids(entries), str(path))
@@ -312,6 +302,7 @@ def read_meti_eul(path: Path) -> ReadResult:
     rows = _csv_dicts(path)
     if rows:
         _need(rows[0][1], ("country", "name", "name_native_script", "concern_codes"), path)
+    law = restricted_list("jp_meti_eul")
     entries = []
     for line, r in rows:
         loc = f"{path}:{line}"
@@ -324,8 +315,8 @@ def read_meti_eul(path: Path) -> ReadResult:
         entries.append(
             ListEntry(
                 id=f"jp-meti-eul:{cc or 'xx'}:{slug(name)}",
-                list="METI-EUL",
-                list_name="End User List - Ministry of Economy, Trade and Industry (Japan)",
+                list=_code(law),
+                list_name=law.name,
                 schema="LegalEntity",
                 name=name,
                 aliases=(native,) if native and native != name else (),
@@ -334,7 +325,7 @@ def read_meti_eul(path: Path) -> ReadResult:
                 remarks="concerns: " + ", ".join(METI_CONCERNS.get(c, c) for c in codes)
                 if codes
                 else None,
-                source_url="https://www.meti.go.jp/policy/anpo/law05.html",
+                source_url=law.url,
             )
         )
     return ReadResult("meti_eul", "jp_meti_eul", unique_ids(entries), str(path))
@@ -405,13 +396,3 @@ def read_cn_countermeasures(path: Path) -> ReadResult:
             )
         )
     return ReadResult("cn_countermeasures", "cn_countermeasures", unique_ids(entries), str(path))
-
-
-def load_effective_dates(raw: Any) -> dict[str, dt.date]:
-    """{cite: effective date} from fr_effective_dates.yaml's `rules` items."""
-    out: dict[str, dt.date] = {}
-    for item in raw.get("rules", []) if isinstance(raw, dict) else []:
-        date = dt.date.fromisoformat(str(item["effective"]))
-        for cite in item["cites"]:
-            out[str(cite)] = date
-    return out

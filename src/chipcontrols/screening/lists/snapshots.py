@@ -58,6 +58,9 @@ class Snapshot:
     entries: tuple[ListEntry, ...]
     bundled: bool = False
     _by_id: dict[str, ListEntry] = field(default_factory=dict, compare=False, repr=False)
+    # The counts per list, computed once: a snapshot never changes, and every screening's
+    # header names the snapshots it read.
+    _counts: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_id.update({e.id: e for e in self.entries})
@@ -66,15 +69,17 @@ class Snapshot:
         return self._by_id.get(entry_id)
 
     def info(self) -> dict[str, Any]:
-        lists: dict[str, int] = {}
-        for e in self.entries:
-            lists[e.list] = lists.get(e.list, 0) + 1
+        if not self._counts and self.entries:
+            lists: dict[str, int] = {}
+            for e in self.entries:
+                lists[e.list] = lists.get(e.list, 0) + 1
+            self._counts.update(sorted(lists.items()))
         return {
             "id": self.id,
             "dataset": self.dataset,
             "as_of": self.as_of.isoformat(),
             "entries": len(self.entries),
-            "lists": dict(sorted(lists.items())),
+            "lists": dict(self._counts),
             "source": self.source,
             "bundled": self.bundled,
         }

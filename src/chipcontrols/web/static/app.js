@@ -27,10 +27,17 @@ document.addEventListener("change", function (event) {
   if (!target || !file) {
     return;
   }
-  if (file.size > 900000) {
+  var max = parseInt(input.getAttribute("data-max") || "900000", 10);
+  if (file.size > max) {
     target.value = "";
-    window.alert("The file is larger than 900 kB: split it, or paste part of it.");
+    window.alert(
+      "The file is larger than " + Math.round(max / 1000) + " kB: split it, or paste part of it."
+    );
     return;
+  }
+  var named = document.getElementById(input.getAttribute("data-fill-name") || "");
+  if (named) {
+    named.value = file.name;
   }
   var reader = new FileReader();
   reader.onload = function () {

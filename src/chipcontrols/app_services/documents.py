@@ -1,7 +1,10 @@
-"""Typed request documents for the REST API: items, transactions, parties and deals.
+"""Typed documents at every boundary: items, transactions, parties and deals, as API bodies
+and as the files the command line reads. One model describes each document for both.
 
 The models describe the documents for the OpenAPI schema and check their JSON types
-(strictly: nothing is coerced, so the engine receives exactly what was sent). Everything
+(strictly: nothing is coerced, so the engine receives exactly what was sent). A country is
+one type (`Country`), a date one type (`Date`), a figure with a unit one type (`Quantity`).
+Everything
 else stays with the engine's own parsers, which remain the one authority on what a document
 may hold (`parse_item`, `parse_transaction`, `parse_party`, `parse_deal`): a wrong value, an
 unknown field or a figure out of range is refused there, with their message naming the
@@ -15,16 +18,24 @@ field and the fix. So the models accept every document those parsers accept:
 
 Item parameters are generated from the rulebook: each with its type, unit and the kinds it
 belongs to, as `parse_item` reads them.
+
+A file is checked by `check_file` before the engine parses it; a type error is an InputError
+naming the field (`TRANSACTION.items[0].made_in`), as the API names it in its 422 answer.
+The engine's own functions (`determine`, `assess`) do not validate through these models:
+they parse their input once, on their hot path.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, create_model
 
 from chipcontrols.determination.transaction import END_USES, ROLES, TRANSFERS
+from chipcontrols.errors import InputError
 from chipcontrols.investment.vocabulary import ACTIVITIES, PRODUCTS, STRUCTURES
 from chipcontrols.model.items import DESCRIPTIVE_KEYS
 from chipcontrols.rulebook.rulebook import Rulebook
@@ -32,9 +43,17 @@ from chipcontrols.rulebook.schema import Parameter
 from chipcontrols.rulebook.units import accepted_spellings
 
 Number = int | float  # a JSON number, kept as given (an integer stays an integer)
-Quantity = int | float | str  # a number in the canonical unit, or "number unit" text
 COUNTRY = "ISO 3166 alpha-2 country code, e.g. CN or NL"
 DATE_TEXT = "a date YYYY-MM-DD"
+
+# A figure: a number in the parameter's canonical unit, or "number unit" text ('312 TFLOPS',
+# '5 nm'), converted by `rulebook.units` and bounded by `parse_item`.
+Quantity = int | float | str
+# An ISO 3166 alpha-2 code; the engine's `country_code` checks it (and suggests the code
+# for a country's name).
+Country = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[A-Za-z]{2}$"})]
+# A date YYYY-MM-DD: text in JSON, a date as YAML reads it unquoted.
+Date = Annotated[str | dt.date, WithJsonSchema({"type": "string", "format": "date"})]
 
 
 class Document(BaseModel):
@@ -89,7 +108,7 @@ class Owner(Document):
 
     name: str = need("The owner's name")
     percent: Number | None = doc("Its share in percent, 0 to 100", minimum=0, maximum=100)
-    country: str | None = doc(COUNTRY)
+    country: Country | None = doc(COUNTRY)
     owners: list[Owner] | None = doc("The owner's own owners")
     id: Any = doc("Your reference for the owner")
 
@@ -98,7 +117,7 @@ class ScreeningParty(Document):
     """A party to screen (a plain string is read as its name)."""
 
     name: str = need("The party's name", minLength=1, maxLength=500)
-    country: str | None = doc(COUNTRY)
+    country: Country | None = doc(COUNTRY)
     address: str | None = doc("Postal address")
     id: Any = doc("Your reference for the party")
     role: Any = doc("Its role in the transaction, kept with the result")
@@ -217,7 +236,7 @@ def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Docume
         item: ItemModel = need(  # type: ignore[valid-type]
             "The item: inline (kind and parameters) or {product: NAME}"
         )
-        made_in: str | None = doc(f"Country where the item was made ({COUNTRY})")
+        made_in: Country | None = doc(f"Country where the item was made ({COUNTRY})")
         us_content_pct: Number | None = doc(
             "Share of US-origin controlled content, percent (de minimis)", minimum=0, maximum=100
         )
@@ -235,9 +254,9 @@ def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Docume
 
         role: str = need("The party's role", **one_of(ROLES, nullable=False))
         name: str = need("The party's name", minLength=1, maxLength=500)
-        country: str = need(f"Where the party is ({COUNTRY})")
-        headquarters: str | None = doc(f"Country of the headquarters ({COUNTRY})")
-        ultimate_parent_country: str | None = doc(
+        country: Country = need(f"Where the party is ({COUNTRY})")
+        headquarters: Country | None = doc(f"Country of the headquarters ({COUNTRY})")
+        ultimate_parent_country: Country | None = doc(
             f"Country of the ultimate parent's headquarters ({COUNTRY})"
         )
         address: str | None = doc("Postal address")
@@ -256,10 +275,10 @@ def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Docume
 
         kind: str | None = doc("Always 'transaction'", **one_of(["transaction"]))
         name: Any = doc("A name for the transaction")
-        export_from: str = need(f"The country the items leave ({COUNTRY})")
-        destination: str = need(f"The country they go to ({COUNTRY})")
+        export_from: Country = need(f"The country the items leave ({COUNTRY})")
+        destination: Country = need(f"The country they go to ({COUNTRY})")
         transfer: str | None = doc("What kind of transfer; default export", **one_of(TRANSFERS))
-        date: str | None = doc(
+        date: Date | None = doc(
             f"The transaction's date, {DATE_TEXT}: the answer's date unless as_of is given"
         )
         items: list[Line] = need("The lines (at least one)", minItems=1)
@@ -284,7 +303,7 @@ def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Docume
         foreign_same_function_item_available: bool | None = doc(
             "An item of the same function is available from outside the controlling countries"
         )
-        design_ic_production_country: str | None = doc(
+        design_ic_production_country: Country | None = doc(
             f"For IC design end uses: where the design is produced ({COUNTRY})"
         )
 
@@ -303,7 +322,7 @@ class Entity(Document):
     """The acquirer or one of its owners."""
 
     name: str = need("Name", minLength=1)
-    country: str = need(COUNTRY)
+    country: Country = need(COUNTRY)
     id: str | None = doc("An id the holdings refer to (letters, digits, '_', '-', '.')")
     us_person: bool | None = doc("A US person")
     government: bool | None = doc("A government or a government-controlled entity")
@@ -330,7 +349,7 @@ class Target(Document):
     """The business acquired."""
 
     name: str = need("Name", minLength=1)
-    country: str = need(COUNTRY)
+    country: Country = need(COUNTRY)
     activities: list[str] = need("Its activities (at least one)", minItems=1, **each_of(ACTIVITIES))
     products: list[str] | None = doc("Its products", **each_of(PRODUCTS))
     uk_activities: bool | None = doc("Carries on activities in the UK")
@@ -391,7 +410,7 @@ class Deal(Document):
     acquirer: Entity = need("The acquirer")
     target: Target = need("The target")
     name: str | None = doc("A name for the deal")
-    date: str | None = doc(f"The deal's date, {DATE_TEXT}")
+    date: Date | None = doc(f"The deal's date, {DATE_TEXT}")
     owners: list[Entity] | None = doc("The acquirer's owners, up to the ultimate owner")
     stake: Stake | None = doc("The stake before and after (required for a share deal)")
     rights: Rights | None = doc("Rights acquired")
@@ -400,3 +419,77 @@ class Deal(Document):
     turnover_cny: Turnover | None = doc("Turnover, RMB")
     notes: str | None = doc("Notes")
     source: Any = doc("Where the facts come from")
+
+
+# ---------------------------------------------------------------- files
+
+
+def _where(raw: Any, parts: tuple[Any, ...] | list[Any], *, missing: bool) -> tuple[Any, ...]:
+    """The path of an error in the document: the keys and indexes found in `raw` (and the
+    name of a missing field), without the names pydantic gives the members of a union
+    (`int`, `str`, `list[str]`)."""
+    out: list[Any] = []
+    value = raw
+    for i, part in enumerate(parts):
+        keyed = isinstance(value, Mapping) and part in value
+        indexed = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+        if keyed or indexed:
+            value = value[part]
+        elif not (missing and i == len(parts) - 1):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def check_file(model: type[BaseModel], raw: Any, *, loc: str) -> Any:
+    """`raw` (a file as read) checked against `model`; returned unchanged. A type error is
+    an InputError naming the field, under `loc` (the file's name on the command line); the
+    types a field accepts are named together ("a valid integer, a valid number or a valid
+    string")."""
+    try:
+        model.model_validate(raw)
+    except ValidationError as exc:
+        found: dict[tuple[Any, ...], list[str]] = {}
+        for error in exc.errors(include_url=False, include_input=False):
+            where = _where(raw, error.get("loc", ()), missing=error.get("type") == "missing")
+            messages = found.setdefault(where, [])
+            message = str(error.get("msg", "invalid input"))
+            if message not in messages:
+                messages.append(message)
+        simple = [
+            {"loc": _loc([loc, *where]), "message": _join(messages)}
+            for where, messages in list(found.items())[:20]
+        ]
+        first = simple[0]
+        raise InputError(first["message"], loc=first["loc"], ctx={"errors": simple}) from None
+    return raw
+
+
+def _join(messages: list[str]) -> str:
+    head = "Input should be "
+    if len(messages) > 1 and all(m.startswith(head) for m in messages):
+        parts = [m[len(head) :] for m in messages]
+        return head + ", ".join(parts[:-1]) + " or " + parts[-1]
+    return "; ".join(messages)
+
+
+def check_item_file(raw: Any, rulebook: Rulebook, *, loc: str) -> Any:
+    """An item file checked against the item model of `rulebook`."""
+    return check_file(item_model(rulebook), raw, loc=loc)
+
+
+def check_transaction_file(raw: Any, rulebook: Rulebook, *, loc: str) -> Any:
+    """A transaction file checked against the transaction model of `rulebook`."""
+    return check_file(transaction_models(rulebook)[0], raw, loc=loc)
+
+
+def check_deal_file(raw: Any, *, loc: str) -> Any:
+    """A deal file checked against the deal model."""
+    return check_file(Deal, raw, loc=loc)
