@@ -22,13 +22,14 @@ import hashlib
 import json
 import logging
 import shutil
+from array import array
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from chipcontrols.app_services import Services, parse_as_of
@@ -182,12 +183,13 @@ def run_batch(
     day = _start_run(svc, run_id, path, operation, options, as_of, len(rows))
     done_lines = _done_lines(svc, run_id)
     resumed = len(done_lines)
-    pending = [i for i in range(len(rows)) if i not in done_lines]
+    pending = array("q", (i for i in range(len(rows)) if i not in done_lines))
+    del done_lines
     # Lines equal in every column the transaction is built from are one transaction,
     # numbered in the order of their first line in the file (the same on every run).
     keys = key_columns(columns, rulebook)
     numbers: dict[str, int] = {}
-    tx_of = [numbers.setdefault(line_key(row, keys), len(numbers)) for row in rows]
+    tx_of = array("q", (numbers.setdefault(line_key(row, keys), len(numbers)) for row in rows))
     spec = _spec(svc, operation, day, rulebook, actor)
     remote = None
     with ExitStack() as stack:
@@ -214,28 +216,27 @@ def run_batch(
         shutil.rmtree(remote.work, ignore_errors=True)  # every answer is recorded
 
     with svc.db.write() as session:
-        stored = session.execute(
-            select(BatchRowRow.row_no, BatchRowRow.output)
-            .where(BatchRowRow.run_id == run_id)
-            .order_by(BatchRowRow.row_no)
-        )
-        results = {no: json.loads(text) for no, text in stored}
+        count = session.execute(
+            select(func.count()).select_from(BatchRowRow).where(BatchRowRow.run_id == run_id)
+        ).scalar_one()
         run = session.get(BatchRunRow, run_id)
         assert run is not None
         run.status = "done"
         run.finished_at = run.finished_at or now()
-    if len(results) != len(rows):
+    if count != len(rows):
         raise InputError(
-            f"{len(rows) - len(results)} line(s) have no result; run the batch again", loc=str(path)
+            f"{len(rows) - count} line(s) have no result; run the batch again", loc=str(path)
         )
     # the input columns first, as given (renamed where they share a result column's name)
     rename = {c: f"{c} (input)" if c in RESULT_COLUMNS else c for c in columns}
     out_columns = [*rename.values(), *RESULT_COLUMNS]
-    merged = [
-        {**{rename[k]: v for k, v in rows[i].items()}, **results[i]} for i in range(len(rows))
-    ]
+    tally = _Tally()
+    merged = (
+        tally.add({**{rename[k]: v for k, v in rows[i].items()}, **result})
+        for i, result in _results_in_order(svc, run_id)
+    )
     write_rows(output, out_columns, merged)
-    summary = _summary(run_id, path, output, operation, day, merged, resumed)
+    summary = _summary(run_id, path, output, operation, day, tally, resumed)
     summary["transactions"] = len(numbers)
     summary_path = output.with_name(output.name + ".summary.json")
     summary["summary_file"] = str(summary_path)
@@ -258,9 +259,9 @@ class _Stale(Exception):
 def _record_lines(
     svc: Services,
     run_id: str,
-    rows: list[dict[str, Any]],
-    tx_of: list[int],
-    pending: list[int],
+    rows: Sequence[dict[str, Any]],
+    tx_of: Sequence[int],
+    pending: Sequence[int],
     source: _Source,
     size: int,
     actor: str,
@@ -274,8 +275,9 @@ def _record_lines(
     op = svc.operation(source.spec.operation)
     recorded: dict[int, dict[str, Any]] = {}  # transaction -> its lines' result columns
     conflicts = 0
-    while pending:
-        block, rest = pending[:size], pending[size:]
+    start = 0
+    while start < len(pending):
+        block = pending[start : start + size]
         needed = sorted({tx_of[i] for i in block} - recorded.keys())
         computed = source.get(needed)
         new: dict[int, dict[str, Any]] = {}
@@ -325,7 +327,8 @@ def _record_lines(
                     loc=str(run_id),
                 ) from None
             done_lines = _done_lines(svc, run_id)
-            pending = [i for i in pending if i not in done_lines]
+            pending = array("q", (i for i in pending[start:] if i not in done_lines))
+            start = 0
             continue
         except _Stale:
             # computed without a judgement or letter recorded meanwhile: read them again and
@@ -337,9 +340,9 @@ def _record_lines(
             continue
         recorded.update(new)
         svc._archived.update(stored)  # committed: the service need not look them up again
-        pending = rest
+        start += len(block)
         if on_progress:
-            on_progress(len(rows) - len(pending), len(rows))
+            on_progress(len(rows) - (len(pending) - start), len(rows))
 
 
 def _record(
@@ -393,7 +396,9 @@ def _spec(svc: Services, operation: str, day: str, rulebook: Rulebook, actor: st
 class _LocalOutcomes:
     """Outcomes computed in this process, on demand."""
 
-    def __init__(self, spec: EngineSpec, rows: list[dict[str, Any]], tx_of: list[int]) -> None:
+    def __init__(
+        self, spec: EngineSpec, rows: Sequence[dict[str, Any]], tx_of: Sequence[int]
+    ) -> None:
         self.spec = spec
         self.first: dict[int, int] = {}
         for i, tx in enumerate(tx_of):
@@ -466,35 +471,75 @@ def _done_lines(svc: Services, run_id: str) -> set[int]:
         )
 
 
+class _Tally:
+    """The summary's counts, kept as the results file is written (line by line)."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.status: Counter[str] = Counter()
+        self.verdicts: Counter[str] = Counter()
+        self.met = self.undetermined = self.hits = self.questions = 0
+        self.error_lines: list[int] = []
+
+    def add(self, row: dict[str, Any]) -> dict[str, Any]:
+        self.lines += 1
+        self.status[row["status"]] += 1
+        for part in (row.get("verdicts") or "").split("; "):
+            if part:
+                self.verdicts[part] += 1
+        self.met += bool(row.get("met"))
+        self.undetermined += bool(row.get("undetermined"))
+        self.hits += bool(row.get("listed_party_hits"))
+        self.questions += bool(row.get("questions"))
+        if row["status"] == "error" and len(self.error_lines) < 100:
+            self.error_lines.append(row["line"])
+        return row
+
+
+def _results_in_order(svc: Services, run_id: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each line's stored result, in line order, a page at a time."""
+    after = -1
+    while True:
+        with svc.db.read() as session:
+            page = session.execute(
+                select(BatchRowRow.row_no, BatchRowRow.output)
+                .where(BatchRowRow.run_id == run_id, BatchRowRow.row_no > after)
+                .order_by(BatchRowRow.row_no)
+                .limit(_PAGE)
+            ).all()
+        for no, text in page:
+            yield no, json.loads(text)
+        if len(page) < _PAGE:
+            return
+        after = page[-1][0]
+
+
+_PAGE = 50_000
+
+
 def _summary(
     run_id: str,
     path: Path,
     output: Path,
     operation: str,
     day: str,
-    rows: list[dict[str, Any]],
+    tally: _Tally,
     resumed: int,
 ) -> dict[str, Any]:
-    status = Counter(r["status"] for r in rows)
-    verdicts: Counter[str] = Counter()
-    for r in rows:
-        for part in (r.get("verdicts") or "").split("; "):
-            if part:
-                verdicts[part] += 1
     return {
         "run_id": run_id,
         "file": str(path),
         "output": str(output),
         "operation": operation,
         "as_of": day,
-        "lines": len(rows),
-        "ok": status.get("ok", 0),
-        "errors": status.get("error", 0),
+        "lines": tally.lines,
+        "ok": tally.status.get("ok", 0),
+        "errors": tally.status.get("error", 0),
         "resumed_after": resumed,
-        "lines_with_met_entries": sum(1 for r in rows if r.get("met")),
-        "lines_with_undetermined_entries": sum(1 for r in rows if r.get("undetermined")),
-        "lines_with_listed_party_hits": sum(1 for r in rows if r.get("listed_party_hits")),
-        "lines_with_questions": sum(1 for r in rows if r.get("questions")),
-        "verdicts": dict(sorted(verdicts.items())),
-        "error_lines": [r["line"] for r in rows if r["status"] == "error"][:100],
+        "lines_with_met_entries": tally.met,
+        "lines_with_undetermined_entries": tally.undetermined,
+        "lines_with_listed_party_hits": tally.hits,
+        "lines_with_questions": tally.questions,
+        "verdicts": dict(sorted(tally.verdicts.items())),
+        "error_lines": tally.error_lines,
     }
