@@ -19,8 +19,15 @@ def _run(item: dict[str, Any], dest: str, day: dt.date, hts: str | None = None) 
     line: dict[str, Any] = {"item": item, "made_in": "DE"}
     if hts:
         line["hts_code"] = hts
-    raw = {"kind": "transaction", "export_from": "DE", "destination": dest, "transfer": "export",
-           "items": [line], "parties": [], "end_uses": ["none_of_these"]}
+    raw = {
+        "kind": "transaction",
+        "export_from": "DE",
+        "destination": dest,
+        "transfer": "export",
+        "items": [line],
+        "parties": [],
+        "end_uses": ["none_of_these"],
+    }
     txn = parse_transaction(raw, rulebook, catalog=catalog)
     view = rulebook.at(day)
     classes = [classify(x.item, day, rulebook=rulebook, catalog=catalog) for x in txn.lines]
@@ -54,12 +61,15 @@ def test_dual_use_scanner_to_russia() -> None:
     assert outcomes(_run(EUV, "RU", dt.date(2021, 6, 1)))["eu.sanctions_833.art2"] == "undetermined"
 
 
-@pytest.mark.parametrize(("dest", "day", "flagged"), [
-    ("KZ", dt.date(2024, 6, 1), True),
-    ("KZ", dt.date(2024, 3, 19), False),
-    ("US", dt.date(2024, 6, 1), False),
-    ("FR", dt.date(2024, 6, 1), False),
-])
+@pytest.mark.parametrize(
+    ("dest", "day", "flagged"),
+    [
+        ("KZ", dt.date(2024, 6, 1), True),
+        ("KZ", dt.date(2024, 3, 19), False),
+        ("US", dt.date(2024, 6, 1), False),
+        ("FR", dt.date(2024, 6, 1), False),
+    ],
+)
 def test_no_russia_clause(dest: str, day: dt.date, flagged: bool) -> None:
     found = outcomes(_run(CHIP, dest, day, hts="854231"))
     assert (found.get("eu.sanctions_833.art12g") == "flag") is flagged

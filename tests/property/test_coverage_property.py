@@ -20,11 +20,44 @@ from chipcontrols.errors import ChipControlsError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 
 FREE = {"no_licence_required", "not_subject"}
-DESTINATIONS = ["CN", "MO", "HK", "RU", "BY", "IR", "KP", "CU", "SY", "AE", "SA", "VN", "MY",
-                "IN", "DE", "NL", "JP", "KR", "TW", "US", "GB", "UA", "NI", "KH", "IL", "CA"]
+DESTINATIONS = [
+    "CN",
+    "MO",
+    "HK",
+    "RU",
+    "BY",
+    "IR",
+    "KP",
+    "CU",
+    "SY",
+    "AE",
+    "SA",
+    "VN",
+    "MY",
+    "IN",
+    "DE",
+    "NL",
+    "JP",
+    "KR",
+    "TW",
+    "US",
+    "GB",
+    "UA",
+    "NI",
+    "KH",
+    "IL",
+    "CA",
+]
 ORIGINS = ["US", "NL", "DE", "JP", "KR", "TW", "CN", "GB", "MY", "FR"]
-END_USES = [[], ["none_of_these"], ["datacenter"], ["military"], ["supercomputer"],
-            ["advanced_node_ic_production"], ["nuclear"]]
+END_USES = [
+    [],
+    ["none_of_these"],
+    ["datacenter"],
+    ["military"],
+    ["supercomputer"],
+    ["advanced_node_ic_production"],
+    ["nuclear"],
+]
 
 
 @cache
@@ -39,9 +72,7 @@ def _products() -> list[str]:
 
 def _kinds() -> list[str]:
     rulebook = _rulebook()
-    return sorted(
-        k for k in rulebook.kinds if k not in ("shipment", "informed_shipment")
-    )
+    return sorted(k for k in rulebook.kinds if k not in ("shipment", "informed_shipment"))
 
 
 @st.composite
@@ -71,19 +102,22 @@ def inline_items(draw: st.DrawFn) -> dict[str, Any]:
                 else draw(st.sampled_from(values))
             )
     if draw(st.booleans()):
-        item["described_in"] = draw(
-            st.sampled_from([[], ["EAR99"], ["3A991.p"], ["5A992.c"], ["3A001.a.1"], ["4A003.b"]])
-        ) if "described_in" in rulebook.parameters and kind in rulebook.parameters[
-            "described_in"
-        ].kinds else None
+        item["described_in"] = (
+            draw(
+                st.sampled_from(
+                    [[], ["EAR99"], ["3A991.p"], ["5A992.c"], ["3A001.a.1"], ["4A003.b"]]
+                )
+            )
+            if "described_in" in rulebook.parameters
+            and kind in rulebook.parameters["described_in"].kinds
+            else None
+        )
         if item["described_in"] is None:
             del item["described_in"]
     return item
 
 
-items = st.one_of(
-    inline_items(), st.builds(lambda n: {"product": n}, st.sampled_from(_products()))
-)
+items = st.one_of(inline_items(), st.builds(lambda n: {"product": n}, st.sampled_from(_products())))
 
 
 @st.composite
@@ -137,9 +171,7 @@ def _check_free(verdict: Verdict, day: dt.date, kind: str) -> None:
             # The CCL step decided on ECCNs whose requirements are encoded.
             decided = [n for n in nodes if n.step == "classification coverage"]
             assert decided and all(n.outcome == "covered" for n in decided), decided
-            assert all(
-                n.outcome != "undetermined" for n in nodes if n.step in ("ccl", "end_use")
-            )
+            assert all(n.outcome != "undetermined" for n in nodes if n.step in ("ccl", "end_use"))
         else:
             subject = [n for n in nodes if n.step == "subject to the EAR"]
             assert subject and all(n.outcome == "not subject" for n in subject), subject
@@ -147,8 +179,10 @@ def _check_free(verdict: Verdict, day: dt.date, kind: str) -> None:
         coverage = national_coverage(rulebook, verdict.jurisdiction, day)
         assert coverage.dated, f"{verdict.jurisdiction} free on {day}, before {coverage.start}"
         stays = any(r.rule_id.endswith(".export") for r in verdict.reasons)
-        assert stays or kind in coverage.classifications or any(
-            "meets none of the encoded entries" not in r.text for r in verdict.reasons
+        assert (
+            stays
+            or kind in coverage.classifications
+            or any("meets none of the encoded entries" not in r.text for r in verdict.reasons)
         ), (verdict.jurisdiction, kind, coverage.classifications)
 
 

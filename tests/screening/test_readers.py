@@ -192,3 +192,31 @@ def test_wrong_reader_for_a_file_is_an_error() -> None:
 def test_sdn_side_files_are_refused_alone() -> None:
     with pytest.raises(DataError, match=r"import sdn\.csv"):
         read_list(shared("moov-watchman/test_testdata_static/add.csv"))
+
+
+def test_a_one_line_csl_json_export_is_read_as_csl_json(tmp_path: Path) -> None:
+    """The trade.gov CSL JSON written on one line names the Entity List and a licence
+    requirement in its first line; it is still JSON, not an Entity List table."""
+    import json
+
+    doc = {
+        "total": 1,
+        "results": [
+            {
+                "id": "e1",
+                "name": "Example Listed Co., Ltd.",
+                "source": "Entity List (EL) - Bureau of Industry and Security",
+                "type": "Entity",
+                "addresses": [{"country": "CN"}],
+                "license_requirement": "For all items subject to the EAR.",
+                "license_policy": "Presumption of denial.",
+                "start_date": "2024-12-05",
+                "federal_register_notice": "89 FR 96830",
+            }
+        ],
+    }
+    path = tmp_path / "consolidated.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert detect_format(path) == "csl_json"
+    entries = read_list(path).entries
+    assert [e.name for e in entries] == ["Example Listed Co., Ltd."]

@@ -323,12 +323,13 @@ class Services:
         stored: list[str] | None,
     ) -> RecordRow:
         """Archive the law and lists the answer used (each once), then the record."""
-        if rulebook.version not in self._archived:
+        # `stored` also spares the look-up for later answers of the same transaction.
+        if rulebook.version not in self._archived and rulebook.version not in (stored or ()):
             self._archive_law(session, rulebook)
             if stored is not None:
                 stored.append(rulebook.version)
         for sid in outcome.list_snapshots:
-            if sid not in self._archived:
+            if sid not in self._archived and sid not in (stored or ()):
                 self._store_snapshot(session, self.snapshots.load(sid))
                 if stored is not None:
                     stored.append(sid)

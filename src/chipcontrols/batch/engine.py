@@ -139,11 +139,6 @@ def key_columns(columns: Iterable[str], rulebook: Rulebook) -> list[str]:
     return [c for c in columns if c in used]
 
 
-def line_key(row: dict[str, Any], columns: list[str]) -> str:
-    """The line's transaction key: its values in the key columns, with their types."""
-    return canonical([[type(row.get(c)).__name__, row.get(c)] for c in columns])
-
-
 # ---------------------------------------------------------------- what an answer rests on
 
 

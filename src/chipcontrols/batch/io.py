@@ -64,6 +64,15 @@ class Rows(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return len(self._lines)
 
+    def keys(self, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+        """Each line's values in `columns`, with their types (so 1, 1.0 and "1" differ):
+        equal keys, equal values in those columns. A cell a short line lacks is None."""
+        where = [self.columns.index(c) for c in columns]
+        for cells in self._lines:
+            n = len(cells)
+            values = tuple(cells[i] if i < n else None for i in where)
+            yield values + tuple(map(type, values))
+
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
 

@@ -40,7 +40,6 @@ from chipcontrols.batch.engine import (
     EngineSpec,
     engine_for,
     key_columns,
-    line_key,
     outcome_of,
     transaction_of,
 )
@@ -188,8 +187,20 @@ def run_batch(
     # Lines equal in every column the transaction is built from are one transaction,
     # numbered in the order of their first line in the file (the same on every run).
     keys = key_columns(columns, rulebook)
-    numbers: dict[str, int] = {}
-    tx_of = array("q", (numbers.setdefault(line_key(row, keys), len(numbers)) for row in rows))
+    numbers_of: dict[Any, int] = {}
+    try:
+        tx_of = array("q", (numbers_of.setdefault(k, len(numbers_of)) for k in rows.keys(keys)))
+    except TypeError:  # a cell holds a list (a Parquet list column): keys as JSON text
+        numbers_of.clear()
+        tx_of = array(
+            "q",
+            (
+                numbers_of.setdefault(
+                    canonical([[type(v).__name__, v] for v in k[: len(keys)]]), len(numbers_of)
+                )
+                for k in rows.keys(keys)
+            ),
+        )
     spec = _spec(svc, operation, day, rulebook, actor)
     remote = None
     with ExitStack() as stack:
@@ -237,7 +248,7 @@ def run_batch(
     )
     write_rows(output, out_columns, merged)
     summary = _summary(run_id, path, output, operation, day, tally, resumed)
-    summary["transactions"] = len(numbers)
+    summary["transactions"] = len(numbers_of)
     summary_path = output.with_name(output.name + ".summary.json")
     summary["summary_file"] = str(summary_path)
     tmp = summary_path.with_name(f".{summary_path.name}.tmp")
@@ -274,6 +285,7 @@ def _record_lines(
     chunk's lines."""
     op = svc.operation(source.spec.operation)
     recorded: dict[int, dict[str, Any]] = {}  # transaction -> its lines' result columns
+    templates: dict[int, tuple[dict[str, Any], tuple[str, str] | None]] = {}  # _line_output
     conflicts = 0
     start = 0
     while start < len(pending):
@@ -295,14 +307,13 @@ def _record_lines(
                         columns = new[tx] = _record(
                             svc, session, op, computed[tx], actor, rulebook, stored
                         )
-                    out = {"line": index + 1, **columns}
                     lines.append(
                         {
                             "run_id": run_id,
                             "row_no": index,
-                            "status": out["status"],
-                            "record_id": out.get("record_id"),
-                            "output": canonical(out),
+                            "status": columns["status"],
+                            "record_id": columns.get("record_id"),
+                            "output": _line_output(columns, index + 1, templates),
                         }
                     )
                     if on_line:
@@ -343,6 +354,30 @@ def _record_lines(
         start += len(block)
         if on_progress:
             on_progress(len(rows) - (len(pending) - start), len(rows))
+
+
+def _line_output(
+    columns: dict[str, Any],
+    line: int,
+    templates: dict[int, tuple[dict[str, Any], tuple[str, str] | None]],
+) -> str:
+    """canonical({"line": line, **columns}): the lines of one transaction differ only in
+    their number, so the text around it is made once per transaction (and checked). Each
+    template holds its columns, so that an id is never taken for another's."""
+    kept = templates.get(id(columns))
+    if kept is None or kept[0] is not columns:
+        template = None
+        if "line" not in columns:
+            parts = canonical({"line": 0, **columns}).split('"line":0', 1)
+            if len(parts) == 2:
+                template = (parts[0] + '"line":', parts[1])
+                if template[0] + "17" + template[1] != canonical({"line": 17, **columns}):
+                    template = None
+        kept = templates[id(columns)] = (columns, template)
+    template = kept[1]
+    if template is None:
+        return canonical({"line": line, **columns})
+    return f"{template[0]}{line}{template[1]}"
 
 
 def _record(

@@ -65,7 +65,7 @@ _TEST_TEXT = "_test_text"
 
 
 def _test_text(node: Compare) -> str:
-    """"op value" of a comparison, formatted once per (immutable) law node."""
+    """ "op value" of a comparison, formatted once per (immutable) law node."""
     text: str | None = node.__dict__.get(_TEST_TEXT)
     if text is None:
         text = f"{node.op} {fmt(node.value)}"

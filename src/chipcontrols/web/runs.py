@@ -117,7 +117,7 @@ def _read_results(path: Path) -> list[dict[str, Any]]:
     from chipcontrols.batch.io import read_rows
 
     _, rows = read_rows(path)
-    return rows
+    return rows[:]
 
 
 def batch_document(svc: Services, key: str) -> dict[str, Any]:

@@ -61,7 +61,14 @@ def detect_format(path: Path) -> str:
         return "cn_countermeasures"
     if head.startswith("{") and '"list_id"' in head[:300] and '"entities"' in head:
         return "parsed_json"
-    if "entity" in low and "licen" in low and ("," in first or "\t" in first):
+    # A JSON file is never an Entity List table, though a one-line CSL export names the
+    # Entity List and its licence requirements in its first line.
+    if (
+        not head.startswith(("{", "["))
+        and "entity" in low
+        and "licen" in low
+        and ("," in first or "\t" in first)
+    ):
         return "entity_list"
     if head.startswith("{"):
         try:
