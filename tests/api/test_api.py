@@ -13,6 +13,14 @@ from tests.api.conftest import Api
 from tests.servicekit import H100, LISTED, transaction
 
 BASE_OPERATIONS = {
+    "list_scenarios": "viewer",
+    "what_if_scenario": "viewer",
+    "run_batch": "analyst",
+    "batch_results": "viewer",
+    "rescreen_status": "viewer",
+    "rescreen": "analyst",
+    "list_sources": "viewer",
+    "import_list": "admin",
     "list_catalog": "viewer",
     "get_catalog_product": "viewer",
     "coalition_matrix": "viewer",

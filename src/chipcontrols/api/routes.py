@@ -16,10 +16,12 @@ from chipcontrols.app_services.documents import (
     Deal,
     Document,
     ScreeningParty,
+    ScreeningRecord,
     item_model,
     transaction_models,
 )
 from chipcontrols.app_services.inputs import ID_MAX
+from chipcontrols.determination.company_letters import letter_bases
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.rulebook import load_rulebook
 
@@ -83,9 +85,6 @@ class JudgementBody(Strict):
     snapshots: list[str] | None = None
 
 
-Answer = dict[str, Any]  # the record, documented; sent as stored (see Services.run_json)
-
-
 def _json(content: bytes) -> Response:
     return Response(content=content, media_type="application/json")
 
@@ -94,8 +93,12 @@ def _parties(parties: list[ScreeningParty | str]) -> list[Any]:
     return [p if isinstance(p, str) else p.document() for p in parties]
 
 
+# The provisions a letter may name, read from the law (law/us/ear/_letter_bases.yaml).
+LETTER_BASES = letter_bases()
+
+
 class LetterBody(Strict):
-    """A BIS letter to your company (is-informed letter, 15 CFR 744.21(b), 744.23(b))."""
+    """A BIS letter to your company (an is-informed letter)."""
 
     exporters: list[str] = Field(min_length=1, max_length=50, description="Company names informed")
     products: list[str] = Field(
@@ -107,7 +110,12 @@ class LetterBody(Strict):
     headquarters: bool = Field(
         default=False, description="Also companies headquartered (or with a parent) there"
     )
-    basis: str = Field(description="744.21(b), 744.23(b), 744.11(c), 744.6(c)(1) or other")
+    basis: str = Field(
+        description="The provision the letter names: "
+        + "; ".join(f"{basis} ({cites})" for basis, cites in LETTER_BASES.items())
+        + " (law/us/ear/_letter_bases.yaml)",
+        json_schema_extra={"enum": list(LETTER_BASES)},
+    )
     effective: str = Field(pattern=DATE)
     ends: str | None = Field(default=None, pattern=DATE, description="The day BIS lifted it")
     reference: str = Field(min_length=1, max_length=200, description="The letter's date/number")
@@ -151,7 +159,7 @@ def build_router(svc: Services) -> APIRouter:
             svc.run_json("classification", {"item": item}, as_of=body.as_of, actor=who.actor)
         )
 
-    @router.post("/screen", operation_id="screen", tags=["answers"], response_model=Answer)
+    @router.post("/screen", operation_id="screen", tags=["answers"], response_model=ScreeningRecord)
     def screen(body: ScreenBody, svc: Svc, who: Principal = Analyst) -> Response:
         """Screen parties against the active list snapshots."""
         parties = _parties(body.parties)

@@ -15,6 +15,9 @@ from chipcontrols.access import Principal
 from chipcontrols.api.auth import Admin, Analyst, Viewer, services
 from chipcontrols.api.errors import ERROR_RESPONSES
 from chipcontrols.app_services import Services, web_support, workspace
+from chipcontrols.app_services.documents import check_scenario_file
+from chipcontrols.errors import ChipControlsError, InputError
+from chipcontrols.rulebook.yamlio import load_yaml_text
 
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 Svc = Annotated[Services, Depends(services)]
@@ -41,6 +44,20 @@ class ScenarioBody(_Body):
         pattern=r"^(none|stored|example)$",
         description="Past determinations to re-run: none, those stored here, or the example file",
     )
+
+
+def _check_scenario_text(body: ScenarioBody) -> None:
+    """A scenario given as text, checked by the scenario document model (`ScenarioFile`)
+    before it is parsed: a wrong type is named with its field (`scenario_text:name`). Text
+    that is not YAML, or a scenario given with a bundled one, is refused by the report."""
+    text = body.scenario_text or ""
+    if not text.strip() or (body.scenario or "").strip():
+        return
+    try:
+        raw = load_yaml_text(text, loc="scenario_text", error=InputError)
+    except ChipControlsError:
+        return  # the report names the YAML error
+    check_scenario_file(raw, "scenario_text")
 
 
 class BatchBody(_Body):
@@ -140,6 +157,7 @@ def build_router() -> APIRouter:
         """`chipcontrols scenario`: what a scenario would change on a date: the law in force,
         the catalog products' statuses, the coalition's gaps for the destination, and past
         determinations re-run. Nothing is recorded; it takes up to a minute."""
+        _check_scenario_text(body)
         return web_support.scenario_report(svc, **body.model_dump())
 
     @router.post("/batch", operation_id="run_batch", tags=["records"])

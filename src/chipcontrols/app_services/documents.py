@@ -1,5 +1,7 @@
-"""Typed documents at every boundary: items, transactions, parties and deals, as API bodies
-and as the files the command line reads. One model describes each document for both.
+"""Typed documents at every boundary: items, transactions, parties, deals and what-if
+scenarios, as API bodies and as the files the command line reads. One model describes each
+document for both. The screening answer is described here too (`ScreeningRecord`), for the
+OpenAPI schema only.
 
 The models describe the documents for the OpenAPI schema and check their JSON types
 (strictly: nothing is coerced, so the engine receives exactly what was sent). A country is
@@ -34,6 +36,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, create_model
 
+from chipcontrols.determination.questions import law_question
 from chipcontrols.determination.transaction import END_USES, ROLES, TRANSFERS
 from chipcontrols.errors import InputError
 from chipcontrols.investment.vocabulary import ACTIVITIES, PRODUCTS, STRUCTURES
@@ -45,6 +48,8 @@ from chipcontrols.rulebook.units import accepted_spellings
 Number = int | float  # a JSON number, kept as given (an integer stays an integer)
 COUNTRY = "ISO 3166 alpha-2 country code, e.g. CN or NL"
 DATE_TEXT = "a date YYYY-MM-DD"
+# The question (law/us/ear/_questions.yaml) the certification field answers.
+CERTIFICATION_QUESTION = "certifications_748_supp2_dd"
 
 # A figure: a number in the parameter's canonical unit, or "number unit" text ('312 TFLOPS',
 # '5 nm'), converted by `rulebook.units` and bounded by `parse_item`.
@@ -265,10 +270,18 @@ def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Docume
         notes: Any = doc("Notes kept with the party")
         owners: list[Owner] | None = doc("Owners, upwards, each with its share")
 
+    certification, _ = law_question(CERTIFICATION_QUESTION)
+
     class Certifications(Document):
         supp2_748_dd: bool | None = doc(
-            "The certification of 15 CFR 748 Supplement 2 (dd) is in hand"
+            f"The answer to the question {certification!r}: true when the certifications "
+            "are in hand"
         )
+
+    # The Ukraine regions: the rulebook's parameter gives the values and the provision.
+    region = rulebook.parameters.get("destination_region")
+    region_values = list(region.values) if region and region.values else []
+    region_source = f" ({region.defined_in})" if region and region.defined_in else ""
 
     class Transaction(Document):
         """A transaction: items, parties with roles, route and end uses."""
@@ -291,8 +304,7 @@ def _transaction_models(rulebook: Rulebook) -> tuple[type[Document], type[Docume
         notes: Any = doc("Notes kept with the transaction")
         reference: Any = doc("Your reference")
         destination_region: str | None = doc(
-            "For destination UA: the region (15 CFR 746.6)",
-            **one_of(("crimea", "dnr", "lnr", "none_of_these")),
+            f"For destination UA: the region{region_source}", **one_of(region_values)
         )
         ukraine_government_deployment: bool | None = doc(
             "For Ukraine: deployed by or for its government"
@@ -331,7 +343,7 @@ class Entity(Document):
 
 
 class SemiconductorFacts(Document):
-    """Technical facts the US outbound rule's categories turn on (31 CFR 850.224)."""
+    """Technical facts the US outbound investment rule's categories turn on."""
 
     logic_node_nm: Number | None = doc("Logic node, nm", minimum=0)
     non_planar_transistors: bool | None = doc("Non-planar transistors (FinFET, GAAFET)")
@@ -415,10 +427,270 @@ class Deal(Document):
     stake: Stake | None = doc("The stake before and after (required for a share deal)")
     rights: Rights | None = doc("Rights acquired")
     value_eur: Number | None = doc("Deal value in euro", minimum=0)
-    excepted_transaction: bool | None = doc("An excepted transaction (31 CFR 850)")
+    excepted_transaction: bool | None = doc(
+        "An excepted transaction of the US outbound investment rule (law/fdi/us_outbound.yaml)"
+    )
     turnover_cny: Turnover | None = doc("Turnover, RMB")
     notes: str | None = doc("Notes")
     source: Any = doc("Where the facts come from")
+
+
+# ---------------------------------------------------------------- screening reports
+# What the screening service answers (`ScreeningService.screen`), described for the OpenAPI
+# schema. The service builds the report as plain data on its hot path and these models do
+# not validate it there; they document it. Every model allows keys it does not name: the
+# report carries open-ended data (the matcher's explanations, a list's own fields), and a
+# later field must not make a documented answer invalid.
+
+
+class Report(BaseModel):
+    """A part of an answer: the keys named here, and possibly others."""
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+
+class ScreeningMatcher(Report):
+    algorithm: str = Field(description="The matching algorithm and its version")
+    threshold: Number = Field(description="The score from which a hit is a match (0 to 1]")
+    cutoff: Number = Field(description="The score below which a candidate is not shown")
+
+
+class ListSnapshotInfo(Report):
+    """A snapshot of the official lists the screening read."""
+
+    id: str = Field(description="The snapshot's id (content-addressed)")
+    dataset: str = Field(description="The dataset it is a copy of")
+    as_of: str = Field(description=f"The day the copy shows the list, {DATE_TEXT}")
+    entries: int = Field(description="Its number of entries")
+    lists: dict[str, int] = Field(description="Entries per list (EL, SDN, ...)")
+    source: dict[str, Any] = Field(description="Where and when the copy was taken")
+    bundled: bool = Field(description="Shipped with the product rather than fetched")
+
+
+class HitExplanation(Report):
+    """One part of a hit's score: its contribution and why (other keys may follow)."""
+
+    score: Number = Field(description="What it adds to (or takes from) the score")
+    detail: str | None = Field(default=None, description="Why, in words")
+
+
+class ListCitation(Report):
+    cite: str = Field(description="The gazette citation (Federal Register, ...)")
+    date: str | None = Field(description=f"Its date, {DATE_TEXT}")
+
+
+class ListedEntry(Report):
+    """The listed entry a hit names, as the list publishes it."""
+
+    list_name: str = Field(description="The list's name")
+    schema_: str = Field(alias="schema", description="What is listed: Company, Person, ...")
+    aliases: list[str] = Field(description="Other names listed")
+    countries: list[str] = Field(description="Countries of its addresses (ISO codes)")
+    addresses: list[str] = Field(description="Its addresses")
+    programs: list[str] = Field(description="The programmes it is listed under")
+    licence_requirement: str | None = Field(description="The licence requirement the list states")
+    licence_review_policy: str | None = Field(description="The review policy the list states")
+    footnotes: list[int] = Field(description="The list's footnotes to it")
+    citations: list[ListCitation] = Field(description="Where its listing and amendments appeared")
+    listed_on: str | None = Field(description=f"When it was listed, {DATE_TEXT}")
+    amended_on: list[str] = Field(description="When its entry was amended")
+    removed_on: str | None = Field(description=f"When it was removed, {DATE_TEXT}")
+    content_hash: str = Field(description="Hash of the entry's text; a judgement is tied to it")
+
+
+class HitJudgement(Report):
+    """The latest judgement recorded on this party and entry."""
+
+    decision: str = Field(
+        description="cleared or confirmed",
+        json_schema_extra=one_of(["cleared", "confirmed"], nullable=False),
+    )
+    reason: str = Field(description="Why")
+    author: str = Field(description="Who judged")
+    created_at: str = Field(description="When")
+    applies: bool = Field(description="The entry still reads as when it was judged")
+    detail: str = Field(description="What `applies` means for this hit")
+
+
+class ScreeningHit(Report):
+    """A listed entry found for the party, scored and explained."""
+
+    entry_id: str = Field(description="The entry's id in its list snapshot")
+    list_code: str = Field(alias="list", description="The list's short code (EL, SDN, MEU, ...)")
+    name: str = Field(description="The listed name")
+    score: Number = Field(description="The match score, 0 to 1")
+    match: bool = Field(description="The score reaches the matcher's threshold")
+    algorithm: str = Field(description="The matching algorithm and its version")
+    explanations: dict[str, HitExplanation] = Field(
+        description="The parts of the score by name (name, country, address, listing, ...)"
+    )
+    entry: ListedEntry = Field(description="The listed entry")
+    list_snapshot: str = Field(description="The snapshot it was found in")
+    judgement: HitJudgement | None = Field(description="The judgement on it, if any")
+    risk: Any = Field(default=None, description="For a list that states one: the risk it names")
+
+
+class ExcludedHit(Report):
+    """A matching entry not in force on the answer's date."""
+
+    entry_id: str = Field(description="The entry's id")
+    name: str = Field(description="The listed name")
+    score: Number = Field(description="The match score")
+    reason: str = Field(description="Why it does not count: listed later or removed")
+
+
+class ScreenedParty(Report):
+    """The party as screened."""
+
+    name: str = Field(description="Its name")
+    country: str | None = Field(description="Its country (ISO code)")
+    address: str | None = Field(description="Its address")
+    id: Any = Field(description="Your reference")
+    role: Any = Field(description="Its role, as given")
+    key: str = Field(description="The key judgements on the party are filed under")
+
+
+class OwnershipFinding(Report):
+    """One ownership rule (the lists' 50 percent rules): does it reach the party, and why."""
+
+    rule_id: str = Field(description="The rule's id (law/screening)")
+    title: str = Field(description="The rule")
+    status: str = Field(description="What the rule says of the party on the date")
+    owned_percent: Number = Field(description="The share the listed owners reach")
+    threshold_percent: Number | None = Field(description="The rule's threshold")
+    reached: str = Field(description="Whether the threshold is reached: yes, no or unknown")
+    lists: list[str] = Field(description="The lists whose parties count")
+    listed_owners: list[Any] = Field(description="The listed owners found")
+    steps: list[Any] = Field(description="The ownership chain, step by step")
+    questions: list[Any] = Field(description="The shares still needed to decide")
+    version: dict[str, Any] | None = Field(description="The version of the rule in force")
+    not_formalised: str | None = Field(description="What of the rule is not evaluated")
+
+
+class PartyScreening(Report):
+    """One party's result."""
+
+    query: str = Field(description="The name screened")
+    party: ScreenedParty = Field(description="The party as screened")
+    match: bool = Field(description="A hit in force matches")
+    hits: list[ScreeningHit] = Field(description="The entries found, best first")
+    excluded: list[ExcludedHit] = Field(description="Matching entries not in force on the date")
+    ownership: list[OwnershipFinding] | None = Field(
+        default=None, description="For a party given with its owners: each ownership rule"
+    )
+
+
+class ScreeningReport(Report):
+    """A screening: the lists read, the matcher, and each party's result."""
+
+    as_of: str = Field(description=f"The answer's date, {DATE_TEXT}")
+    matcher: ScreeningMatcher = Field(description="The matcher and its threshold")
+    list_snapshots: list[ListSnapshotInfo] = Field(description="The list snapshots read")
+    warnings: list[str] = Field(
+        description="What the answer may miss (a snapshot older than the date)"
+    )
+    results: list[PartyScreening] = Field(description="One result per party, in order")
+
+
+class ScreeningRecord(Report):
+    """A recorded screening: the record (input, result, versions) as stored and audited."""
+
+    id: str = Field(description="The record's id")
+    kind: str = Field(
+        description="Always 'screening'", json_schema_extra=one_of(["screening"], nullable=False)
+    )
+    created_at: str = Field(description="When it was recorded (UTC)")
+    actor: str = Field(description="Who asked")
+    as_of: str = Field(description=f"The answer's date, {DATE_TEXT}")
+    rulebook_version: str = Field(description="The rulebook's version")
+    list_snapshots: list[str] = Field(description="The ids of the list snapshots read")
+    engine_version: str = Field(description="The engine's version")
+    transaction_id: str | None = Field(description="The transaction it belongs to, if any")
+    summary: str = Field(description="The answer in one line")
+    sha256: str = Field(description="Hash of the record's canonical text")
+    audit_seq: int | None = Field(description="Its entry in the audit log")
+    input: dict[str, Any] = Field(description="The parties as sent")
+    result: ScreeningReport = Field(description="The screening")
+
+
+# ---------------------------------------------------------------- what-if scenarios
+# A scenario file (`chipcontrols scenario FILE`, POST /v1/scenario): the overlay's parser
+# (`chipcontrols.scenario.overlay.parse_scenario`) reads the law in it with the law loader's
+# own functions, so versions and rule files are mappings here, checked there.
+
+
+class ScenarioVersions(Document):
+    """New dated versions of an existing law entry."""
+
+    entry: str = need("The law entry's id (GET /v1/rules)")
+    versions: list[dict[str, Any]] = need(
+        "Versions as in a law file: effective, source, text, condition, ...", minItems=1
+    )
+
+
+class ScenarioRemoval(Document):
+    """The law entry ends on a date: a version with status 'removed'."""
+
+    entry: str = need("The law entry's id (GET /v1/rules)")
+    effective: Date = need(f"The day it no longer applies, {DATE_TEXT}")
+    source: dict[str, Any] = need("Where the change is stated: {citation, url?, ...}")
+    text: str = need("What the change says")
+    published: Any = doc(f"When it was published, {DATE_TEXT}")
+    amended_by: Any = doc("The instrument that makes the change")
+    notes: Any = doc("Notes")
+
+
+class ScenarioListVersions(Document):
+    """New dated versions of a dated list (a country group, a list of destinations)."""
+
+    list_id: str = Field(alias="list", description="The dated list's id")
+    versions: list[dict[str, Any]] = need(
+        "Versions as in a law file: effective, source, text, members, ...", minItems=1
+    )
+
+
+class ScenarioChange(Document):
+    """One change: a mapping with exactly one of its keys."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"additionalProperties": False, "minProperties": 1, "maxProperties": 1}
+    )
+
+    add_entry: dict[str, Any] | None = doc("A whole rule file, as under law/ (docs/law-format.md)")
+    add_versions: ScenarioVersions | None = doc("New dated versions of an existing entry")
+    remove_entry: ScenarioRemoval | None = doc("An entry removed from a date")
+    add_list_versions: ScenarioListVersions | None = doc("New dated versions of a dated list")
+
+
+class ScenarioFile(Document):
+    """A what-if scenario: law entries (and dated lists) added, changed or removed, with
+    dates, evaluated beside the real rulebook (docs/law-format.md)."""
+
+    name: str = need("The scenario's name", minLength=1)
+    description: str | None = doc("What the scenario supposes")
+    changes: list[ScenarioChange] = need("The changes (at least one)", minItems=1)
+    notes: Any = doc("Notes")
+
+
+def check_scenario_file(raw: Any, file: str) -> Any:
+    """A scenario file (as read) checked against `ScenarioFile`; returned unchanged. A type
+    error is a ScenarioError located as the overlay's parser locates its own
+    (`FILE:changes[0].add_versions.entry`). A document that is not a mapping is left to the
+    parser, which says what a scenario is."""
+    from chipcontrols.scenario.overlay import ScenarioError
+
+    if not isinstance(raw, Mapping):
+        return raw
+    try:
+        check_file(ScenarioFile, raw, loc="")
+    except InputError as exc:
+        errors = [
+            {**e, "loc": f"{file}:{e['loc']}" if e.get("loc") else file}
+            for e in exc.ctx.get("errors", [])
+        ]
+        loc = f"{file}:{exc.loc}" if exc.loc else file
+        raise ScenarioError(exc.message, loc=loc, ctx={"errors": errors}) from None
+    return raw
 
 
 # ---------------------------------------------------------------- files

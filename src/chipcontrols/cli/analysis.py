@@ -89,11 +89,18 @@ ChartOpt = Annotated[
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text or json.")]
 
 
+def _load_scenario(path: str) -> Scenario:
+    """A scenario file: its types checked by the scenario document model, then parsed."""
+    from chipcontrols.app_services.documents import check_scenario_file
+
+    return load_scenario(path, check=check_scenario_file)
+
+
 def _setup(
     assume: str | None, scenario: str | None, end_use: list[str] | None
 ) -> tuple[Analyst, Scenario | None]:
     end_uses = parse_end_uses(end_use)
-    loaded = load_scenario(scenario) if scenario else None
+    loaded = _load_scenario(scenario) if scenario else None
     assumptions = load_assumptions(assume) if assume else None
     analyst = Analyst(
         loaded.rulebook if loaded else None,
@@ -434,7 +441,7 @@ def _scenario(
     day = parse_date(as_of)
     codes = parse_suppliers(suppliers)
     end_uses = parse_end_uses(end_use)
-    scenario = load_scenario(scenario_file)
+    scenario = _load_scenario(scenario_file)
     assumptions: Assumptions | None = load_assumptions(assume) if assume else None
     records: list[StoredDetermination] = []
     if determinations:

@@ -60,12 +60,31 @@ _MAX_TEXT = 4000
 def letter_bases(root: Path = LAW_DIR) -> dict[str, str]:
     """{basis a letter names: its citation}: the provisions under which BIS informs a person
     that a licence is required (`law/us/ear/_letter_bases.yaml`, inside the rulebook version)."""
+    return _bases_file(root)[0]
+
+
+@cache
+def letter_basis_titles(root: Path = LAW_DIR) -> dict[str, str]:
+    """{basis: what it is about, in plain words} (the same file's `titles`)."""
+    return _bases_file(root)[1]
+
+
+@cache
+def _bases_file(root: Path) -> tuple[dict[str, str], dict[str, str]]:
     loc = BASES_FILE.as_posix()
     raw = load_yaml_file(root / BASES_FILE, error=LawError)
-    fields.keys(raw, loc=loc, required=("bases",), optional=())
+    fields.keys(raw, loc=loc, required=("bases",), optional=("titles",))
     if not isinstance(raw["bases"], dict) or not raw["bases"]:
         raise LawError("'bases' must be a non-empty mapping", loc=f"{loc}:bases")
-    return {str(k): fields.string(v, loc=f"{loc}:bases.{k}") for k, v in raw["bases"].items()}
+    bases = {str(k): fields.string(v, loc=f"{loc}:bases.{k}") for k, v in raw["bases"].items()}
+    titles_raw = raw.get("titles") or {}
+    if not isinstance(titles_raw, dict):
+        raise LawError("'titles' must be a mapping", loc=f"{loc}:titles")
+    titles = {str(k): fields.string(v, loc=f"{loc}:titles.{k}") for k, v in titles_raw.items()}
+    unknown = sorted(set(titles) - set(bases))
+    if unknown:
+        raise LawError(f"titles for bases not listed: {unknown}", loc=f"{loc}:titles")
+    return bases, titles
 
 
 # ------------------------------------------------------------------ names

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -275,7 +275,15 @@ def parse_scenario(raw: Any, *, base: Rulebook | None = None, file: str = "scena
     )
 
 
-def load_scenario(path: str | Path, *, base: Rulebook | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    *,
+    base: Rulebook | None = None,
+    check: Callable[[Any, str], object] | None = None,
+) -> Scenario:
+    """The scenario file at `path`, parsed. `check(raw, file)`, when given, checks the file
+    as read before it is parsed: the command line and the API check the file's types with
+    their document model (`chipcontrols.app_services.documents.check_scenario_file`)."""
     file = Path(path)
     try:
         raw = load_yaml_file(file, error=ScenarioError)
@@ -283,4 +291,6 @@ def load_scenario(path: str | Path, *, base: Rulebook | None = None) -> Scenario
         raise ScenarioError(exc.message, loc=exc.loc) from None
     if raw is None:
         raise ScenarioError("empty scenario file", loc=str(file))
+    if check is not None:
+        check(raw, str(file))
     return parse_scenario(raw, base=base, file=str(file))

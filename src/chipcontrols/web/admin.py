@@ -11,21 +11,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from chipcontrols.access import ROLES
 from chipcontrols.api.auth import check_csrf, services
 from chipcontrols.app_services import letters as letter_service
+from chipcontrols.determination.company_letters import letter_bases, letter_basis_titles
 from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.web import wording
 from chipcontrols.web.forms import text
 
-ROLES = ("viewer", "analyst", "admin")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-LETTER_BASES = [
-    ("744.21(b)", "15 CFR 744.21(b): military end use or end user"),
-    ("744.23(b)", "15 CFR 744.23(b): advanced computing or semiconductor manufacturing"),
-    ("744.11(c)", "15 CFR 744.11(c): Entity List procedure"),
-    ("744.6(c)(1)", "15 CFR 744.6(c)(1): activities of US persons"),
-    ("other", "another provision of 15 CFR part 744"),
-]
 REVIEW_POLICIES = (
     "presumption_of_denial",
     "case_by_case",
@@ -154,10 +148,14 @@ def build_router() -> APIRouter:
 
     def _letters_data(request: Request, include_revoked: bool) -> dict[str, Any]:
         found = letter_service.list_letters(services(request), include_revoked=include_revoked)
+        titles = letter_basis_titles()
         return {
             **found,
             "include_revoked": include_revoked,
-            "bases": [{"id": b, "words": w} for b, w in LETTER_BASES],
+            "bases": [
+                {"id": b, "words": f"{w}: {titles[b]}" if b in titles else w}
+                for b, w in letter_bases().items()
+            ],
             "review_policies": [{"id": p, "words": wording.policy(p)} for p in REVIEW_POLICIES],
             "values": {},
             "error": None,
