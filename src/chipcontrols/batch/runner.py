@@ -402,8 +402,7 @@ def _record(
             repo.watch(WatchedParty(**party))
         repo.record_seen([SeenHit(**h) for h in writes["seen"]])
         if rescreen is not None:  # its seen hits changed: the next re-screening is in full
-            for party in writes["watch"]:
-                rescreen.forget(party["key"])
+            rescreen.forget([party["key"] for party in writes["watch"]])
     result = done["outcome"]["result"]
     record = {"id": row.id, "kind": row.kind, "summary": row.summary, "result": result}
     return {"status": "ok", **outcome_columns(record)}

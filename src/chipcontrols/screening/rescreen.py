@@ -38,6 +38,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
+from collections.abc import Collection
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -140,7 +141,9 @@ class RescreenStore(Protocol):
     def record_run(self, state: RunState) -> None: ...
     def margins(self) -> dict[str, dict[str, Any]]: ...
     def save_margins(self, margins: dict[str, dict[str, Any]]) -> None: ...
-    def forget(self, party_key: str) -> None: ...
+    def forget(self, party_keys: Collection[str]) -> None:
+        """Drop these parties' state: the next re-screening screens them in full."""
+
     def all_seen(self) -> dict[str, dict[str, SeenHit]]: ...
 
 
@@ -190,9 +193,10 @@ class SqliteRescreenStore:
                 [(k, _dumps(v)) for k, v in margins.items()],
             )
 
-    def forget(self, party_key: str) -> None:
+    def forget(self, party_keys: Collection[str]) -> None:
         with self._conn() as con:
-            con.execute("DELETE FROM rescreen_parties WHERE key = ?", (party_key,))
+            rows = [(k,) for k in party_keys]
+            con.executemany("DELETE FROM rescreen_parties WHERE key = ?", rows)
 
     def all_seen(self) -> dict[str, dict[str, SeenHit]]:
         with self._conn() as con:

@@ -385,7 +385,7 @@ class ScreeningService:
         self.repo.record_seen(_seen_hits(party.key, result))
         store = self._rescreen_store()
         if store is not None:  # its seen hits changed: the next re-screening screens it in full
-            store.forget(party.key)
+            store.forget([party.key])
 
     def _rescreen_store(self) -> RescreenStore | None:
         from chipcontrols.screening.rescreen import store_for

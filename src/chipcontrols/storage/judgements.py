@@ -81,7 +81,7 @@ class PendingWrites:
             # as ScreeningService._watch arranges when it writes at once.
             from chipcontrols.storage.rescreen import SqlRescreenStore
 
-            SqlRescreenStore(session).forget_all(list(self.parties))
+            SqlRescreenStore(session).forget(self.parties.keys())
         session.flush()
 
 

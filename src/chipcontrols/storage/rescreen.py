@@ -6,6 +6,7 @@ Written in the caller's transaction, like the judgements and seen hits beside it
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -65,11 +66,8 @@ class SqlRescreenStore:
                 row.document = doc
         self.session.flush()
 
-    def forget(self, party_key: str) -> None:
-        self.forget_all([party_key])
-
-    def forget_all(self, party_keys: list[str]) -> None:
-        """`forget` for several parties, in one statement per 500."""
+    def forget(self, party_keys: Collection[str]) -> None:
+        """One statement per 500 parties."""
         digests = sorted({sha256_text(k) for k in party_keys})
         for i in range(0, len(digests), 500):
             self.session.execute(
