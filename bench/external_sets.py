@@ -14,6 +14,7 @@ import yaml
 
 from chipcontrols.screening.matcher import Matcher, Query
 from chipcontrols.screening.matcher_v2 import MatcherV2
+from chipcontrols.screening.matcher_v3 import MatcherV3
 from chipcontrols.screening.model import ListEntry
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -67,7 +68,7 @@ def pair_set() -> dict[str, dict[str, list[tuple[bool, bool]]]]:
     out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
     for i, p in enumerate(pairs):
         sc = max(script(p.query), script(p.result), key=lambda s: s != "latin")
-        for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2)):
+        for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2), ("name-v3", MatcherV3)):
             m = cls([_entry("r", p.result, p.schema)])
             got = any(h.match for h in m.screen(Query(p.query), explain=False))
             out[name][sc].append((p.label, got))
@@ -107,7 +108,7 @@ def bilingual_set() -> dict[str, dict[str, list[tuple[bool, bool]]]]:
     entries, queries = bilingual_cases()
     out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
     decided: dict[str, list[set[str]]] = {}
-    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2)):
+    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2), ("name-v3", MatcherV3)):
         m = cls(entries)
         decided[name] = [
             {h.entry.id for h in m.screen(Query(q), explain=False) if h.match} for q, _ in queries
@@ -148,7 +149,7 @@ def wikidata_set(
     entries, queries = wikidata_cases(path)
     out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
     decided: dict[str, list[set[str]]] = {}
-    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2)):
+    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2), ("name-v3", MatcherV3)):
         m = cls(entries)
         decided[name] = [
             {h.entry.id for h in m.screen(Query(q), explain=False) if h.match}
@@ -180,15 +181,23 @@ def _nk_decide(
     return run(cases)
 
 
-def report() -> None:
-    for title, result in (
-        ("nomenklatura logic-v2 labelled pairs (OpenSanctions, MIT)", pair_set()),
-        ("official bilingual names (METI, China, EU 833 Annex IV)", bilingual_set()),
-        (
-            "Wikidata person names, slice 20 (Merhav & Ash, COLING 2018, CC0)",
-            wikidata_set(),
-        ),
-    ):
+def report(wikidata: Path | None = None) -> None:
+    """All three sets; with `wikidata`, only that Wikidata sample (a development slice built by
+    bench/data/build_wikidata_names.py --slice 16; the reported figures use slice 20)."""
+    sets = (
+        [(f"Wikidata person names, {wikidata.name}", lambda: wikidata_set(wikidata))]
+        if wikidata is not None
+        else [
+            ("nomenklatura logic-v2 labelled pairs (OpenSanctions, MIT)", pair_set),
+            ("official bilingual names (METI, China, EU 833 Annex IV)", bilingual_set),
+            (
+                "Wikidata person names, slice 20 (Merhav & Ash, COLING 2018, CC0)",
+                wikidata_set,
+            ),
+        ]
+    )
+    for title, make in sets:
+        result = make()
         print(f"\n== {title}")
         print(f"{'matcher':<24} {'script':<10} {'n':>5} {'P':>6} {'R':>6} {'F1':>6}")
         for name, by_script in result.items():
@@ -206,4 +215,8 @@ def report() -> None:
 
 
 if __name__ == "__main__":
-    report()
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--wikidata", type=Path, help="a development sample instead of all sets")
+    report(parser.parse_args().wikidata)

@@ -1,4 +1,5 @@
-"""Screening quality and speed: chipcontrols `name-v1` and `name-v2` against nomenklatura,
+"""Screening quality and speed: chipcontrols `name-v1`, `name-v2` and `name-v3` (the default)
+against nomenklatura,
 same run, same data; then the labelled sets published by others (bench/data/README.md).
 
     python bench/screening_bench.py [--seed 7] [--entities 500] [--people 150] [--no-external]
@@ -33,8 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from chipcontrols.screening.matcher import THRESHOLD, VERSION, Matcher, Query
 from chipcontrols.screening.matcher_v2 import VERSION as VERSION_V2
 from chipcontrols.screening.matcher_v2 import MatcherV2
+from chipcontrols.screening.matcher_v3 import VERSION as VERSION_V3
+from chipcontrols.screening.matcher_v3 import MatcherV3
 from chipcontrols.screening.model import ListEntry
 from chipcontrols.screening.names.normalise import normalise
+from chipcontrols.screening.names.normalise_v2 import forms
+from chipcontrols.screening.names.sound_keys import sound_key
 from screening_data import SDN_FILE, Case, build_cases
 
 NK_THRESHOLD = 0.70
@@ -47,6 +52,8 @@ def ours(entries: list[ListEntry], cls: type[Matcher] = Matcher) -> tuple[Decide
     build = time.perf_counter() - t0
 
     def run(cases: Sequence[Case]) -> list[set[str]]:
+        if hasattr(m, "_recent"):
+            m._recent.clear()  # no answer remembered from an earlier run
         out = []
         for c in cases:
             hits = m.screen(Query(c.query, c.country))
@@ -172,6 +179,8 @@ def timed(
     out: list[set[str]] = []
     for _ in range(repeat):
         normalise.cache_clear()
+        forms.cache_clear()
+        sound_key.cache_clear()
         gc.collect()
         t0 = time.perf_counter()
         out = run(cases)
@@ -219,53 +228,49 @@ def main() -> None:
     )
     print(f"queries: {len(cases)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
 
-    ours_run, ours_build = ours(entries)
-    v2_run, v2_build = ours(entries, MatcherV2)
+    mine = [(VERSION, Matcher), (VERSION_V2, MatcherV2), (VERSION_V3, MatcherV3)]
+    built = {v: ours(entries, cls) for v, cls in mine}
     from chipcontrols.screening.matcher_v2 import name_symbols
 
     name_symbols("ted")  # rigour loads its name tables once (several seconds), outside timing
     nk_run, nk_build = nomenklatura(entries)
-    ours_run(cases[:50])  # warm caches of both sides alike
-    v2_run(cases[:50])
+    for run, _ in built.values():
+        run(cases[:50])  # warm caches of every side alike
     nk_run(cases[:50])
-    # alternate the runs, so that other work on the machine weighs on both sides alike
-    ours_runs: list[float] = []
-    v2_runs: list[float] = []
+    # alternate the runs, so that other work on the machine weighs on every side alike
+    runs: dict[str, list[float]] = defaultdict(list)
+    outs: dict[str, list[set[str]]] = {}
     nk_runs: list[float] = []
     for r in range(args.repeat):
-        ours_out, secs, _ = timed(ours_run, cases, 1)
-        ours_runs.append(secs)
-        v2_out, secs, _ = timed(v2_run, cases, 1)
-        v2_runs.append(secs)
+        for v, (run, _) in built.items():
+            outs[v], secs, _ = timed(run, cases, 1)
+            runs[v].append(secs)
         if r < max(1, args.repeat - 1):
             nk_out, secs, _ = timed(nk_run, cases, 1)
             nk_runs.append(secs)
-    ours_secs, nk_secs = min(ours_runs), min(nk_runs)
-    v2_secs = min(v2_runs)
+    nk_secs = min(nk_runs)
     print(
-        f"timed runs (s): ours {', '.join(f'{t:.2f}' for t in ours_runs)}; nomenklatura "
-        f"{', '.join(f'{t:.2f}' for t in nk_runs)} (the best run of each counts)"
+        "timed runs (s): "
+        + "; ".join(f"{v} {', '.join(f'{t:.2f}' for t in ts)}" for v, ts in runs.items())
+        + f"; nomenklatura {', '.join(f'{t:.2f}' for t in nk_runs)} (the best run of each counts)"
     )
     rows = [
         (
-            f"chipcontrols {VERSION} (threshold {THRESHOLD})",
-            evaluate(cases, ours_out),
-            ours_secs,
-            ours_build,
-        ),
-        (
-            f"chipcontrols {VERSION_V2} (threshold {THRESHOLD})",
-            evaluate(cases, v2_out),
-            v2_secs,
-            v2_build,
-        ),
+            f"chipcontrols {v} (threshold {THRESHOLD})",
+            evaluate(cases, outs[v]),
+            min(runs[v]),
+            built[v][1],
+        )
+        for v in built
+    ]
+    rows.append(
         (
             f"nomenklatura logic-v2 (threshold {NK_THRESHOLD})",
             evaluate(cases, nk_out),
             nk_secs,
             nk_build,
-        ),
-    ]
+        )
+    )
     print(f"\n{'matcher':<44} {'P':>6} {'R':>6} {'F1':>6} {'q/s':>9} {'index s':>8}")
     for name, ev, secs, build in rows:
         print(
@@ -273,7 +278,8 @@ def main() -> None:
             f"{len(cases) / secs:9.1f} {build:8.2f}"
         )
     print(
-        "\nper variant (recall for positives; false-alarm rate for negatives): ours | nomenklatura"
+        "\nper variant (recall for positives; false-alarm rate for negatives): "
+        + " | ".join([*built, "nomenklatura"])
     )
     for kind in sorted(kinds):
         cells = []
@@ -282,10 +288,11 @@ def main() -> None:
             rate = v["fp"] / v["n"] if kind == "negative" else v["tp"] / v["n"]
             cells.append(f"{rate:6.3f}")
         print(f"  {kind:<20} {' | '.join(cells)}  (n={kinds[kind]})")
-    f1_ratio = rows[1][1]["f1"] - rows[2][1]["f1"]  # type: ignore[operator]
-    print(f"\nF1 {VERSION_V2} - nomenklatura: {f1_ratio:+.3f}")
-    print(f"throughput ratio {VERSION} / nomenklatura: {nk_secs / ours_secs:.1f}x")
-    print(f"throughput ratio {VERSION_V2} / nomenklatura: {nk_secs / v2_secs:.1f}x")
+    f1_diff = rows[2][1]["f1"] - rows[3][1]["f1"]  # type: ignore[operator]
+    print(f"\nF1 {VERSION_V3} - nomenklatura: {f1_diff:+.3f}")
+    for v in built:
+        print(f"throughput ratio {v} / nomenklatura: {nk_secs / min(runs[v]):.1f}x")
+    v2_out = outs[VERSION_V3]
     if args.show_errors:
         shown = 0
         for c, got in zip(cases, v2_out, strict=True):

@@ -33,7 +33,7 @@ def test_screen_json_contract() -> None:
     assert code == 0
     doc = json.loads(out)
     assert {"list_snapshots", "results", "as_of", "matcher"} <= set(doc)
-    assert doc["matcher"]["algorithm"] == "name-v2"
+    assert doc["matcher"]["algorithm"] == "name-v3"
     assert doc["list_snapshots"][0]["id"].startswith("snap-")
     result = doc["results"][0]
     assert result["query"] == "Yangtze Memory Technologies"

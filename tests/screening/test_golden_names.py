@@ -25,7 +25,7 @@ def test_golden_name(case: dict[str, Any]) -> None:
         as_of=dt.date.fromisoformat(case["as_of"]),
         limit=20,
     )
-    assert report["matcher"]["algorithm"] == "name-v2"
+    assert report["matcher"]["algorithm"] == "name-v3"
     hits = report["results"][0]["hits"]
     if case.get("list"):
         hits = [h for h in hits if h["list"] == case["list"]]

@@ -50,6 +50,8 @@ from chipcontrols.screening.lists.snapshots import (
     bundled_snapshots,
     parse_snapshot,
 )
+from chipcontrols.screening.matchers import DEFAULT as DEFAULT_MATCHER
+from chipcontrols.screening.matchers import recorded_matcher
 from chipcontrols.screening.service import ScreeningService, parse_party
 from chipcontrols.settings import Settings
 from chipcontrols.storage import accounts, archive, audit, records
@@ -207,14 +209,20 @@ class Services:
             archive.store_snapshot(session, snap.info(), snap.to_json())
 
     def screening(
-        self, session: Session, actor: str, *, until_seq: int | None = None
+        self,
+        session: Session,
+        actor: str,
+        *,
+        until_seq: int | None = None,
+        algorithm: str = DEFAULT_MATCHER,
     ) -> ScreeningService:
         """The screening service over this database's judgements (as they stood before
-        audit entry `until_seq`, for a replay)."""
+        audit entry `until_seq`, and with the record's matcher version, for a replay)."""
         return ScreeningService(
             store=self.snapshots,
             repo=SqlJudgements(session, actor, until_seq=until_seq),
             home=self.settings.home,
+            algorithm=algorithm,
         )
 
     # ------------------------------------------------------------------ answers
@@ -420,7 +428,12 @@ class Services:
         pins = Pins(rulebook, list(stored["list_snapshots"]), root)
         as_of = dt.date.fromisoformat(stored["as_of"])
         with self.db.read() as session:
-            screening = self.screening(session, "replay", until_seq=stored["audit_seq"])
+            screening = self.screening(
+                session,
+                "replay",
+                until_seq=stored["audit_seq"],
+                algorithm=recorded_matcher(stored["result"]),
+            )
             letters = SqlLetters(session, "replay").in_force_for(stored["audit_seq"])
             ctx = Context(screening, save=False, letters=letters)
             outcome = op.run(ctx, stored["input"], as_of, pins)

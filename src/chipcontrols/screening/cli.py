@@ -255,7 +255,7 @@ def screen_command(
     limit: Annotated[int, typer.Option("--limit", help="Hits per party.")] = 10,
     algorithm: Annotated[
         str | None,
-        typer.Option("--algorithm", help="Matcher version: name-v2 (default) or name-v1."),
+        typer.Option("--algorithm", help="Matcher version: name-v3 (default), name-v2 or name-v1."),
     ] = None,
     file: Annotated[bool, typer.Option("--file", help="Read NAME_OR_FILE as a file.")] = False,
     save: Annotated[
@@ -272,7 +272,7 @@ def screen_command(
         parties = _parties(party, country, address, file)
         service = _service()
         if algorithm is not None:
-            from chipcontrols.screening.matcher_v2 import MATCHERS
+            from chipcontrols.screening.matchers import MATCHERS
 
             if algorithm not in MATCHERS:
                 raise InputError(

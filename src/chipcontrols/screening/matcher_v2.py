@@ -1,4 +1,4 @@
-"""Matcher `name-v2` (the default): name-v1's scoring with recall fixes.
+"""Matcher `name-v2`: name-v1's scoring with recall fixes.
 
 Changes from `name-v1` (which stays available, unchanged):
 
@@ -560,7 +560,3 @@ class _HitV2(Hit):
         d = super().to_dict()
         d["algorithm"] = VERSION
         return d
-
-
-MATCHERS: dict[str, type[Matcher]] = {v1.VERSION: Matcher, VERSION: MatcherV2}
-DEFAULT = VERSION

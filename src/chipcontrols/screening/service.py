@@ -28,7 +28,7 @@ from chipcontrols.screening.judgements import (
 )
 from chipcontrols.screening.lists.snapshots import Snapshot, SnapshotStore, data_home
 from chipcontrols.screening.matcher import CUTOFF, THRESHOLD, Hit, Matcher, Query
-from chipcontrols.screening.matcher_v2 import DEFAULT, MATCHERS
+from chipcontrols.screening.matchers import DEFAULT, MATCHERS
 from chipcontrols.screening.names.normalise import MAX_NAME_CHARS, clean_text, normalise
 from chipcontrols.screening.ownership import OwnerNode, assess_ownership, parse_owners, walk
 

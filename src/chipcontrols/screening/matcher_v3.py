@@ -1,0 +1,248 @@
+"""Matcher `name-v3` (the default): name-v2 with sound keys for names written in another script.
+
+name-v2 transliterates a query into Latin letters and compares spellings. That finds a
+Russian name (Cyrillic spells vowels), but rarely an Arabic, Persian or Hebrew one (their
+romanisation has no vowels: 'سندلر' gives 'sndlr' against 'Sandler') or a foreign name
+written in kana, hangul or Chinese characters ('ピノック' gives 'pinokku' against 'Pinnock').
+name-v3 adds, for a query holding letters of a script other than Latin, a comparison by
+consonant skeleton (`names/sound_keys.py`):
+
+- every word of a listed name is indexed by its skeleton; a listed name is a candidate when
+  each of its words pairs with a word of the query, either the same word or the same skeleton
+  of at least two sounds, and no word of the query is left over (so 'Ali' alone never brings
+  every 'Ali ...' of a list);
+- among the candidates, the one whose spelling is closest (Levenshtein similarity of the
+  romanised words) is a match when it is close enough (`SPELLING_FLOOR`) and clearly
+  closer than the next (`SPELLING_GAP`); otherwise the close candidates are possible hits,
+  for review (a name that sounds like several listed names is never decided by guessing).
+
+Everything name-v2 finds is kept with its score; a query in Latin letters is screened
+exactly as by name-v2. name-v1 and name-v2 stay available, unchanged, for replays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from chipcontrols.screening.matcher import _ADDRESS_MAX, _COUNTRY_MATCH, POSSIBLE, Hit, Query
+from chipcontrols.screening.matcher_v2 import MatcherV2, _HitV2
+from chipcontrols.screening.names.normalise import normalise, scripts_of
+from chipcontrols.screening.names.normalise_v2 import forms
+from chipcontrols.screening.names.sound_keys import sound_key
+
+VERSION = "name-v3"
+MIN_KEY = 2  # a skeleton of one sound pairs nothing by itself
+STRONG_KEY = 3  # a decided match needs a word of at least three sounds
+SPELLING_FLOOR = 0.5  # mean spelling similarity of the paired words for a match
+SPELLING_GAP = 0.1  # ... and by how much the best candidate must lead the next one
+SOUND_MATCH = 0.82  # score of a decided sound-key match (threshold 0.80)
+SOUND_POSSIBLE = 0.72  # score of a sound-key candidate left for review (possible: 0.70)
+_MAX_SOUND_CANDIDATES = 50
+
+
+class _HitV3(_HitV2):
+    def to_dict(self) -> dict[str, Any]:
+        d = super().to_dict()
+        d["algorithm"] = VERSION
+        return d
+
+
+def _other_script(text: str) -> bool:
+    return any(s != "latin" for s in scripts_of(text))
+
+
+class MatcherV3(MatcherV2):
+    """The `name-v3` index and scoring."""
+
+    version = VERSION
+
+    def _build(self) -> None:
+        super()._build()
+        postings: dict[str, list[int]] = defaultdict(list)
+        self.n_sound = [tuple(sound_key(t) for t in toks) for toks in self.n_tokens]
+        for i, keys in enumerate(self.n_sound):
+            for k in set(keys):
+                if len(k) >= MIN_KEY:
+                    postings[k].append(i)
+        self.sound_postings = dict(postings)
+
+    def _screen(
+        self,
+        query: Query,
+        allowed: Sequence[bool] | None,
+        cutoff: float,
+        limit: int,
+        explain: bool,
+    ) -> list[Hit]:
+        hits: list[Hit] = [
+            _HitV3(h.entry, h.score, h.match, h.explanations)
+            for h in super()._screen(query, allowed, cutoff, limit, explain)
+        ]
+        if not _other_script(query.name):
+            return hits
+        found = {h.entry.id: h for h in hits}
+        for hit in self._sound_hits(query, allowed, cutoff, explain):
+            prev = found.get(hit.entry.id)
+            if prev is None or hit.score > prev.score:
+                found[hit.entry.id] = hit
+        out = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
+        return out[:limit]
+
+    # ------------------------------------------------------------------ sound keys
+
+    def _pair(
+        self, qtokens: tuple[str, ...], qkeys: tuple[str, ...], ni: int
+    ) -> tuple[float, list[tuple[str, str, float]]] | None:
+        """Each listed word paired with a query word (same word, or same skeleton of at least
+        MIN_KEY sounds), no query word left over: (mean spelling similarity, pairs)."""
+        etoks = self.n_tokens[ni]
+        ekeys = self.n_sound[ni]
+        if len(etoks) != len(qtokens):
+            return None
+        used: set[int] = set()
+        pairs: list[tuple[str, str, float]] = []
+        strong = False
+        for e, ek in zip(etoks, ekeys, strict=True):
+            best: tuple[float, int] | None = None
+            for i, (q, qk) in enumerate(zip(qtokens, qkeys, strict=True)):
+                if i in used:
+                    continue
+                if q == e:
+                    sim = 1.0
+                elif len(ek) >= MIN_KEY and qk == ek:
+                    sim = Levenshtein.normalized_similarity(q, e)
+                else:
+                    continue
+                if best is None or sim > best[0]:
+                    best = (sim, i)
+            if best is None:
+                return None
+            used.add(best[1])
+            pairs.append((qtokens[best[1]], e, best[0]))
+            strong = strong or len(ek) >= STRONG_KEY
+        if not strong:
+            return None
+        return sum(p[2] for p in pairs) / len(pairs), pairs
+
+    def _sound_hits(
+        self, query: Query, allowed: Sequence[bool] | None, cutoff: float, explain: bool
+    ) -> list[Hit]:
+        best: dict[int, tuple[float, int, list[tuple[str, str, float]], tuple[str, ...]]] = {}
+        for qnorm in forms(query.name):
+            qtokens = qnorm.tokens
+            if not qtokens:
+                continue
+            qkeys = tuple(sound_key(t) for t in qtokens)
+            candidates: set[int] = set()
+            for k in set(qkeys):
+                if len(k) >= MIN_KEY:
+                    candidates.update(self.sound_postings.get(k, ()))
+            if len(candidates) > _MAX_SOUND_CANDIDATES * 20:
+                continue  # only common sounds: nothing a review could use
+            for ni in candidates:
+                idx = self.n_entry[ni]
+                if allowed is not None and not allowed[idx]:
+                    continue
+                paired = self._pair(qtokens, qkeys, ni)
+                if paired is None:
+                    continue
+                prev = best.get(idx)
+                if prev is None or paired[0] > prev[0]:
+                    best[idx] = (paired[0], ni, paired[1], qtokens)
+        if not best:
+            return []
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:_MAX_SOUND_CANDIDATES]
+        top = ranked[0][1][0]
+        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
+        decided = top >= SPELLING_FLOOR and top - second >= SPELLING_GAP
+        qcountry = (query.country or "").upper() or None
+        qaddress = (
+            frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
+            if query.address
+            else frozenset()
+        )
+        out: list[Hit] = []
+        for rank, (idx, (sim, ni, pairs, qtokens)) in enumerate(ranked):
+            if rank == 0 and decided:
+                score = SOUND_MATCH
+            elif top - sim < SPELLING_GAP:
+                score = SOUND_POSSIBLE  # as close as the best: the review decides
+            else:
+                continue
+            if score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+                continue
+            country_adj, country_detail = self._country(qcountry, idx)
+            address_adj, address_detail = self._address(qaddress, idx)
+            total = round(max(0.0, min(1.0, score + country_adj + address_adj)), 6)
+            if total < cutoff:
+                continue
+            expl: dict[str, dict[str, Any]] = {}
+            if explain:
+                expl = self._sound_explain(
+                    query,
+                    ni,
+                    pairs,
+                    qtokens,
+                    sim,
+                    score,
+                    (country_adj, country_detail),
+                    (address_adj, address_detail),
+                    decided and rank == 0,
+                    len(ranked),
+                )
+            out.append(_HitV3(self.entries[idx], total, total >= self.threshold, expl))
+        return out
+
+    def _sound_explain(
+        self,
+        query: Query,
+        ni: int,
+        pairs: list[tuple[str, str, float]],
+        qtokens: tuple[str, ...],
+        sim: float,
+        score: float,
+        country: tuple[float, str],
+        address: tuple[float, str],
+        decided: bool,
+        candidates: int,
+    ) -> dict[str, dict[str, Any]]:
+        words = ", ".join(
+            f"{q}={e}" if q == e else f"{q}~{e} (sound {sound_key(e)}, spelling {s:.2f})"
+            for q, e, s in pairs
+        )
+        if decided:
+            verdict = "the closest spelling of the names that sound alike"
+        elif candidates > 1:
+            verdict = (
+                f"{candidates} listed names sound alike and none is clearly closer: "
+                "review which, if any, is the party"
+            )
+        else:
+            verdict = "the spelling is too far apart to decide: review"
+        name = self.names[ni]
+        out: dict[str, dict[str, Any]] = {
+            "name": {
+                "score": round(score, 4),
+                "query": query.name,
+                "candidate": name.text,
+                "candidate_kind": name.kind,
+                "detail": f"words compared by sound across scripts: {words}; mean spelling "
+                f"{sim:.2f}; {verdict}",
+            },
+            "normalisation": {
+                "score": 0.0,
+                "query": " ".join(qtokens),
+                "candidate": name.norm.key,
+                "detail": "written in another script: romanised, then compared by consonant "
+                "skeleton (vowels, w, y, h left out; b/p/f/v, k/c/q/g, t/d, s/z, l/r alike)",
+            },
+            "country": {"score": country[0], "detail": country[1]},
+            "address": {"score": address[0], "detail": address[1]},
+        }
+        if not decided and score >= POSSIBLE:
+            out["review"] = {"score": 0.0, "detail": verdict}
+        return out

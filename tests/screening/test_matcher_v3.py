@@ -1,0 +1,128 @@
+"""Matcher name-v3: sound keys for names written in another script.
+
+Sources of the expected pairs: Merhav & Ash's Wikidata person-name dictionaries (COLING 2018,
+CC0; the training slice `wd_<script>_80`, not the slice the benchmark reports), and Japan's
+METI End User List, which prints each Iranian entity's English name beside its Persian name.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pytest
+
+from chipcontrols.screening.lists.snapshots import bundled_snapshots
+from chipcontrols.screening.matcher import Query
+from chipcontrols.screening.matcher_v2 import MatcherV2
+from chipcontrols.screening.matcher_v3 import MatcherV3
+from chipcontrols.screening.matchers import DEFAULT, MATCHERS, recorded_matcher
+from chipcontrols.screening.model import ListEntry
+from chipcontrols.screening.names.normalise import scripts_of
+from chipcontrols.screening.names.sound_keys import sound_key
+
+# (English spelling, native writing) from wd_<script>_80: spellings close enough to decide ...
+DECIDED = [
+    ("ashkenazi", "اشكنازي"),
+    ("shiratori", "شيراتوري"),
+    ("fresnadillo", "פרסנדילו"),
+    ("nockemann", "ノッケマン"),
+    ("tambling", "タンブリング"),
+    ("forest", "포레스트"),
+]
+# ... and ones whose romanised spelling is too far from the English one to decide alone.
+FOR_REVIEW = [
+    ("zlateva", "زلاتيفا"),
+    ("kravitz", "קרביץ"),
+    ("krentz", "克蘭茲"),
+]
+OTHERS = ["Sandler", "Kurzweil", "Tomita", "Logan", "Balabanov", "Pinnock", "Olphen"]
+
+
+def _person(eid: str, name: str) -> ListEntry:
+    return ListEntry(id=eid, list="T", list_name="test", schema="Person", name=name)
+
+
+@pytest.mark.parametrize(("english", "native"), DECIDED + FOR_REVIEW)
+def test_a_name_written_in_another_script_keeps_its_sound_key(english: str, native: str) -> None:
+    from chipcontrols.screening.names.normalise_v2 import forms
+
+    keys = {sound_key(t) for f in forms(native) for t in f.tokens}
+    assert sound_key(english) in keys
+
+
+@pytest.mark.parametrize(("english", "native"), DECIDED)
+def test_name_v3_finds_the_listed_spelling_that_name_v2_misses(english: str, native: str) -> None:
+    entries = [_person(f"p{i}", n) for i, n in enumerate([english.title(), *OTHERS])]
+    assert not [h for h in MatcherV2(entries).screen(Query(native)) if h.match]
+    hits = MatcherV3(entries).screen(Query(native))
+    assert hits and hits[0].entry.id == "p0" and hits[0].match, hits
+    assert "sound" in hits[0].explanations["name"]["detail"]
+
+
+@pytest.mark.parametrize(("english", "native"), FOR_REVIEW)
+def test_a_distant_spelling_is_a_possible_hit_for_review(english: str, native: str) -> None:
+    entries = [_person(f"p{i}", n) for i, n in enumerate([english.title(), *OTHERS])]
+    hits = MatcherV3(entries).screen(Query(native))
+    assert [h.entry.id for h in hits] == ["p0"]
+    assert not hits[0].match and hits[0].score >= 0.70
+    assert "review" in hits[0].explanations
+
+
+def test_names_that_sound_alike_are_left_for_review() -> None:
+    # Two listed spellings with one skeleton and the same distance from the romanised query:
+    # neither is decided; both are possible hits, and the explanation says why.
+    entries = [_person("a", "Sandler"), _person("b", "Sundlar")]
+    hits = MatcherV3(entries).screen(Query("סנדלר"))  # 'sndlr'
+    assert {h.entry.id for h in hits} == {"a", "b"}
+    assert not any(h.match for h in hits)
+    assert all(h.score >= 0.70 for h in hits)
+    assert "review" in hits[0].explanations
+
+
+def test_a_one_word_query_does_not_bring_every_longer_name() -> None:
+    entries = [_person("a", "Sandler Ali Reza"), _person("b", "Sandler Kurzweil")]
+    assert not [h for h in MatcherV3(entries).screen(Query("סנדלר")) if h.match]
+
+
+def test_latin_queries_are_screened_exactly_as_by_name_v2() -> None:
+    snap = next(s for s in bundled_snapshots(active_only=True) if s.dataset == "bis_entity_list")
+    entries = snap.entries[:800]
+    v2, v3 = MatcherV2(entries), MatcherV3(entries)
+    rng = random.Random(7)
+    names = [e.name for e in rng.sample(entries, 60)]
+    names += [n.upper() for n in names[:20]] + [n.split()[0] for n in names[:20]]
+    for name in names:
+        a = [(h.entry.id, h.score, h.match) for h in v2.screen(Query(name), explain=False)]
+        b = [(h.entry.id, h.score, h.match) for h in v3.screen(Query(name), explain=False)]
+        assert a == b, name
+
+
+def test_persian_names_of_the_meti_end_user_list_match_their_english_entries() -> None:
+    """METI's End User List prints both names; the list here keeps the English ones only."""
+    snap = next(s for s in bundled_snapshots(active_only=True) if s.dataset == "jp_meti_eul")
+    latin = [
+        replace(e, aliases=tuple(a for a in e.aliases if "latin" in scripts_of(a)))
+        for e in snap.entries
+    ]
+    matcher = MatcherV3(latin)
+    cases = {
+        "jp-meti-eul:IR:abzar-boresh-kaveh-co": "شرکت ابزار برش کاوه",
+        "jp-meti-eul:IR:aras-farayande": "ارس فریند",
+        "jp-meti-eul:IR:ashtian-tablo": "اشتین تبلو",
+    }
+    for entry_id, persian in cases.items():
+        assert entry_id in {e.id for e in snap.entries}
+        hits = [h for h in matcher.screen(Query(persian)) if h.match]
+        assert [h.entry.id for h in hits][:1] == [entry_id], persian
+        assert hits[0].to_dict()["algorithm"] == "name-v3"
+
+
+def test_the_default_matcher_and_the_version_a_record_names() -> None:
+    assert DEFAULT == "name-v3" and set(MATCHERS) == {"name-v1", "name-v2", "name-v3"}
+    assert recorded_matcher({"screening": {"matcher": {"algorithm": "name-v2"}}}) == "name-v2"
+    assert recorded_matcher({"matcher": {"algorithm": "name-v1"}, "results": []}) == "name-v1"
+    hit = {"entry_id": "x", "algorithm": "name-v2"}
+    assert recorded_matcher({"parties": [{"hits": [hit]}]}) == "name-v2"
+    assert recorded_matcher({"verdict": "no_licence_required"}) == DEFAULT
+    assert recorded_matcher({"matcher": {"algorithm": "name-v9"}}) == DEFAULT
