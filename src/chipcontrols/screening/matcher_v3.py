@@ -4,8 +4,8 @@ name-v2 transliterates a query into Latin letters and compares spellings. That f
 Russian name (Cyrillic spells vowels), but rarely an Arabic, Persian or Hebrew one (their
 romanisation has no vowels: 'سندلر' gives 'sndlr' against 'Sandler') or a foreign name
 written in kana, hangul or Chinese characters ('ピノック' gives 'pinokku' against 'Pinnock').
-name-v3 adds, for a query holding letters of a script other than Latin, a comparison by
-consonant skeleton (`names/sound_keys.py`):
+name-v3 adds, for a query holding letters of a script other than Latin (and no Chinese
+characters: see `_sound_script`), a comparison by consonant skeleton (`names/sound_keys.py`):
 
 - every word of a listed name is indexed by its skeleton; a listed name is a candidate when
   each of its words pairs with a word of the query, either the same word or the same skeleton
@@ -51,8 +51,12 @@ class _HitV3(_HitV2):
         return d
 
 
-def _other_script(text: str) -> bool:
-    return any(s != "latin" for s in scripts_of(text))
+def _sound_script(text: str) -> bool:
+    """Letters of a script other than Latin, and no Chinese characters: those also write
+    Chinese names, which pinyin spells in full, so that a Chinese name that merely sounds
+    like a listed one ('华信' huaxin, 'Kexin') is another party, not a spelling of it."""
+    scripts = scripts_of(text)
+    return "han" not in scripts and any(s != "latin" for s in scripts)
 
 
 class MatcherV3(MatcherV2):
@@ -82,7 +86,7 @@ class MatcherV3(MatcherV2):
             _HitV3(h.entry, h.score, h.match, h.explanations)
             for h in super()._screen(query, allowed, cutoff, limit, explain)
         ]
-        if not _other_script(query.name):
+        if not _sound_script(query.name):
             return hits
         found = {h.entry.id: h for h in hits}
         for hit in self._sound_hits(query, allowed, cutoff, explain):
@@ -98,7 +102,8 @@ class MatcherV3(MatcherV2):
         self, qtokens: tuple[str, ...], qkeys: tuple[str, ...], ni: int
     ) -> tuple[float, list[tuple[str, str, float]]] | None:
         """Each listed word paired with a query word (same word, or same skeleton of at least
-        MIN_KEY sounds), no query word left over: (mean spelling similarity, pairs)."""
+        MIN_KEY sounds), no query word left over: (mean spelling similarity of the words
+        paired by sound, pairs)."""
         etoks = self.n_tokens[ni]
         ekeys = self.n_sound[ni]
         if len(etoks) != len(qtokens):
@@ -124,9 +129,10 @@ class MatcherV3(MatcherV2):
             used.add(best[1])
             pairs.append((qtokens[best[1]], e, best[0]))
             strong = strong or len(ek) >= STRONG_KEY
-        if not strong:
-            return None
-        return sum(p[2] for p in pairs) / len(pairs), pairs
+        by_sound = [p[2] for p in pairs if p[0] != p[1]]
+        if not strong or not by_sound:
+            return None  # the same words: name-v2's comparison already scored them
+        return sum(by_sound) / len(by_sound), pairs
 
     def _sound_hits(
         self, query: Query, allowed: Sequence[bool] | None, cutoff: float, explain: bool
