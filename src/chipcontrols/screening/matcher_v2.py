@@ -231,10 +231,17 @@ def _country_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def is_generic(token: str) -> bool:
     if token in GENERIC_WORDS or token in PLACE_WORDS or is_patronymic(token):
         return True
     return token in _country_words()
+
+
+@lru_cache(maxsize=100_000)
+def _core_text(tokens: tuple[str, ...]) -> str:
+    """The query's words that identify a party, joined (for the core string similarity)."""
+    return "".join(t for t in tokens if not is_generic(t))
 
 
 @lru_cache(maxsize=100_000)
@@ -456,7 +463,7 @@ class MatcherV2(Matcher):
                 total += 2 * w
                 matched += 2 * w * pair[1]
         align = matched / total if total else 0.0
-        qcore = "".join(t for t in q.tokens if not is_generic(t))
+        qcore = _core_text(q.tokens)
         core_sim = Indel.normalized_similarity(qcore, self.n_core[ni]) if qcore else 0.0
         string_sim = max(string_sim, core_sim)
         new = v1._W_ALIGN * align + (1 - v1._W_ALIGN) * string_sim
