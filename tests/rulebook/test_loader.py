@@ -88,3 +88,17 @@ def test_every_derived_parameter_has_a_formula() -> None:
         p.name for p in rulebook.parameters.values() if p.derived and p.name not in DERIVATIONS
     ]
     assert missing == []
+
+
+def test_package_files_read_with_libyaml_give_the_same_values() -> None:
+    """Law files are read with LibYAML (faster); users' documents with the pure-Python
+    parser. Both give the same values for every law file and refuse the same faults."""
+    from chipcontrols.rulebook.rulebook import LAW_DIR
+    from chipcontrols.rulebook.yamlio import load_yaml_file, load_yaml_text
+
+    for path in sorted(LAW_DIR.rglob("*.yaml")):
+        assert load_yaml_file(path, trusted=True) == load_yaml_file(path), path
+    for bad, why in (("a: 1\na: 2\n", "duplicate key"), ("d: 2023-02-30\n", "not a real date")):
+        for trusted in (False, True):
+            with pytest.raises(LawError, match=why):
+                load_yaml_text(bad, loc="law.yaml", error=LawError, trusted=trusted)

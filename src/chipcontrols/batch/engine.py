@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ from chipcontrols.errors import ChipControlsError, InputError
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 from chipcontrols.screening.judgements import Judgement, SeenHit, WatchedParty
 from chipcontrols.screening.lists.snapshots import SnapshotStore
+from chipcontrols.screening.matchers import DEFAULT as DEFAULT_MATCHER
 from chipcontrols.screening.service import ScreeningService
 
 log = logging.getLogger("chipcontrols.batch")
@@ -154,6 +156,7 @@ class EngineSpec:
     judgements: tuple[Judgement, ...] = ()
     letters: tuple[UserLetter, ...] = ()
     audit_seq: int = 0  # the audit log's head when the judgements and letters were read
+    matcher: str = DEFAULT_MATCHER  # a run resumed by a newer installation screens afresh
     fingerprint: str = field(default="", compare=False)
 
     def with_fingerprint(self) -> EngineSpec:
@@ -219,10 +222,14 @@ class Engine:
         self.op = OPERATIONS[spec.operation]
         self.repo = FrozenJudgements(spec.judgements)
         self.screening = ScreeningService(
-            store=SnapshotStore(Path(spec.home)), repo=self.repo, home=Path(spec.home)
+            store=SnapshotStore(Path(spec.home)),
+            repo=self.repo,
+            home=Path(spec.home),
+            algorithm=spec.matcher,
         )
         self.pins = Pins(self.rulebook, snapshots=list(spec.snapshots))
         self.letters = list(spec.letters)
+        self._settled = False
 
     def outcome(
         self,
@@ -256,6 +263,12 @@ class Engine:
                 "error_code": "invalid_input",
                 "error_message": f"this line could not be checked ({type(exc).__name__})",
             }
+        if not self._settled:
+            # The first line has loaded the law and the list indexes: keep those long-lived
+            # objects out of later collections (see Services._settle).
+            self._settled = True
+            gc.collect()
+            gc.freeze()
         return {
             "status": "ok",
             "payload": payload,

@@ -342,7 +342,7 @@ def _read_statements(raw: Any, rel: str) -> tuple[MakerStatement, ...]:
 
 def _read_product(path: Path, root: Path) -> Product:
     rel = path.relative_to(root).as_posix()
-    raw = load_yaml_file(path, error=DataError)
+    raw = load_yaml_file(path, error=DataError, trusted=True)
     if not isinstance(raw, Mapping):
         raise DataError("a product file is a mapping", loc=rel)
     unknown = set(raw) - _KEYS

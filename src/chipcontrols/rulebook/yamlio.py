@@ -107,8 +107,8 @@ def _check_expansion(root: yaml.Node) -> None:
                 stack.append((child, False))
 
 
-def _load(text: str) -> Any:
-    loader = _StrictLoader(text)
+def _load(text: str, loader_class: Any = _StrictLoader) -> Any:
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -134,11 +134,35 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
+# The package's own law and data files are read with LibYAML's parser when PyYAML has it
+# (several times faster: the rulebook is hundreds of files read at every start), with the
+# same constructors, so the same values and the same refusals of duplicate keys and
+# impossible dates. Documents from users keep the pure-Python parser, whose depth limit is
+# checked while composing (LibYAML's composer recurses in C).
+_TrustedLoader: Any = _StrictLoader
+if getattr(yaml, "__with_libyaml__", False):
 
-def load_yaml_text(text: str, *, loc: str, error: type[ChipControlsError] = InputError) -> Any:
-    """Parse YAML (JSON is YAML too) strictly; raise `error` naming `loc` and the line."""
+    class _CStrictLoader(yaml.CSafeLoader):
+        pass
+
+    _CStrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    _CStrictLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+    )
+    _TrustedLoader = _CStrictLoader
+
+
+def load_yaml_text(
+    text: str,
+    *,
+    loc: str,
+    error: type[ChipControlsError] = InputError,
+    trusted: bool = False,
+) -> Any:
+    """Parse YAML (JSON is YAML too) strictly; raise `error` naming `loc` and the line.
+    `trusted`: a file shipped with the package (law, catalog, tables), read with LibYAML."""
     try:
-        return _load(text)
+        return _load(text, _TrustedLoader if trusted else _StrictLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{loc}:{mark.line + 1}" if mark else loc
@@ -158,7 +182,9 @@ def load_yaml_text(text: str, *, loc: str, error: type[ChipControlsError] = Inpu
         ) from None
 
 
-def load_yaml_file(path: Path, *, error: type[ChipControlsError] = InputError) -> Any:
+def load_yaml_file(
+    path: Path, *, error: type[ChipControlsError] = InputError, trusted: bool = False
+) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -167,4 +193,4 @@ def load_yaml_file(path: Path, *, error: type[ChipControlsError] = InputError) -
         raise error("file is not UTF-8 text", loc=str(path)) from None
     except OSError as exc:
         raise error(f"cannot read file: {exc.strerror}", loc=str(path)) from None
-    return load_yaml_text(text, loc=str(path), error=error)
+    return load_yaml_text(text, loc=str(path), error=error, trusted=trusted)

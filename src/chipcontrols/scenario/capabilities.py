@@ -494,7 +494,7 @@ def _no_refs(_entry: str, _facts: Facts) -> Status | None:
 def load_capabilities_from(
     path: Path, *, rulebook: Rulebook | None = None, catalog: Catalog | None = None
 ) -> Vocabulary:
-    raw = load_yaml_file(path, error=DataError)
+    raw = load_yaml_file(path, error=DataError, trusted=True)
     return parse_capabilities(
         raw,
         rulebook=rulebook or load_rulebook(),

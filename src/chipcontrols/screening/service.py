@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from chipcontrols.errors import InputError
 from chipcontrols.rulebook.yamlio import load_yaml_text
+from chipcontrols.screening.index_cache import cached_matcher
 from chipcontrols.screening.judgements import (
     DECISIONS,
     Judgement,
@@ -181,7 +182,13 @@ class ScreeningService:
         if m is None:
             if len(_MATCHERS) >= 32:
                 _MATCHERS.clear()
-            m = _MATCHERS[key] = MATCHERS[algorithm](snapshot.entries)
+            cls = MATCHERS[algorithm]
+            m = _MATCHERS[key] = cached_matcher(
+                self.home / "cache" / "matchers",
+                algorithm,
+                snapshot.id,
+                lambda: cls(snapshot.entries),
+            )
         if threshold != m.threshold:
             base = m
             m = type(base).__new__(type(base))

@@ -92,7 +92,9 @@ def parse_lists(raw: object, *, loc: str) -> dict[str, RestrictedList]:
 def restricted_lists(root: Path = LAW_DIR) -> dict[str, RestrictedList]:
     """The lists of `law/screening/_lists.yaml`, by dataset."""
     path = root / LISTS_FILE
-    return parse_lists(load_yaml_file(path, error=LawError), loc=LISTS_FILE.as_posix())
+    return parse_lists(
+        load_yaml_file(path, error=LawError, trusted=True), loc=LISTS_FILE.as_posix()
+    )
 
 
 def restricted_list(dataset: str) -> RestrictedList:
