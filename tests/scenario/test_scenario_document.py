@@ -47,6 +47,11 @@ def test_example_scenarios_pass_the_model(path: Path) -> None:
         ),
         ("name: x\nchanges: {add_entry: {}}\n", "changes", "a valid list"),
         ("name: x\n", "changes", "Field required"),
+        (
+            "name: x\nchange:\n  - {}\n",
+            "changes",
+            "Field required; the file has 'change': did you mean 'changes'?",
+        ),
     ],
 )
 def test_a_wrong_type_names_the_field(tmp_path: Path, text: str, loc: str, message: str) -> None:

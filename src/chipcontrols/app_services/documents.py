@@ -30,6 +30,7 @@ they parse their input once, on their hot path.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Annotated, Any
@@ -730,9 +731,12 @@ def check_file(model: type[BaseModel], raw: Any, *, loc: str) -> Any:
     except ValidationError as exc:
         found: dict[tuple[Any, ...], list[str]] = {}
         for error in exc.errors(include_url=False, include_input=False):
-            where = _where(raw, error.get("loc", ()), missing=error.get("type") == "missing")
+            missing = error.get("type") == "missing"
+            where = _where(raw, error.get("loc", ()), missing=missing)
             messages = found.setdefault(where, [])
             message = str(error.get("msg", "invalid input"))
+            if missing and where:
+                message += _misspelt(raw, where)
             if message not in messages:
                 messages.append(message)
         simple = [
@@ -742,6 +746,18 @@ def check_file(model: type[BaseModel], raw: Any, *, loc: str) -> Any:
         first = simple[0]
         raise InputError(first["message"], loc=first["loc"], ctx={"errors": simple}) from None
     return raw
+
+
+def _misspelt(raw: Any, where: tuple[Any, ...]) -> str:
+    """For a missing field, the key beside it that looks like a misspelling of it."""
+    parent = raw
+    for part in where[:-1]:
+        parent = parent[part]
+    if not isinstance(parent, Mapping) or not isinstance(where[-1], str):
+        return ""
+    others = [k for k in parent if isinstance(k, str) and k != where[-1]]
+    close = difflib.get_close_matches(where[-1], others, n=1, cutoff=0.75)
+    return f"; the file has {close[0]!r}: did you mean {where[-1]!r}?" if close else ""
 
 
 def _join(messages: list[str]) -> str:
