@@ -163,10 +163,11 @@ def parse_value(param: Parameter, value: Any, *, loc: str) -> Any:
     if param.type == "number":
         assert param.unit is not None
         number = parse_quantity(value, param.unit, loc=loc)
+        unit = "" if param.unit in ("1", "") else f" {param.unit}"  # a pure number has no unit
         if param.min is not None and number < param.min:
-            raise InputError(f"{number:g} is below the minimum {param.min:g} {param.unit}", loc=loc)
+            raise InputError(f"{number:g} is below the minimum {param.min:g}{unit}", loc=loc)
         if param.max is not None and number > param.max:
-            raise InputError(f"{number:g} is above the maximum {param.max:g} {param.unit}", loc=loc)
+            raise InputError(f"{number:g} is above the maximum {param.max:g}{unit}", loc=loc)
         return number
     if param.type == "boolean":
         if not isinstance(value, bool):
