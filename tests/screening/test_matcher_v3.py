@@ -139,3 +139,47 @@ def test_the_default_matcher_and_the_version_a_record_names() -> None:
     assert recorded_matcher({"parties": [{"hits": [hit]}]}) == "name-v2"
     assert recorded_matcher({"verdict": "no_licence_required"}) == DEFAULT
     assert recorded_matcher({"matcher": {"algorithm": "name-v9"}}) == DEFAULT
+
+
+def _latin_only(dataset: str) -> tuple[list[ListEntry], set[str]]:
+    snap = next(s for s in bundled_snapshots(active_only=True) if s.dataset == dataset)
+    latin = [
+        replace(e, aliases=tuple(a for a in e.aliases if "latin" in scripts_of(a)))
+        for e in snap.entries
+    ]
+    return latin, {e.id for e in snap.entries}
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "russian"),
+    [
+        # Council Regulation (EU) No 833/2014, Annex IV prints each Russian name beside its
+        # English one; the list here keeps the English ones only.
+        ("eu-833-iv:142:almaz-jsc", "Акционерное Общество «Алмаз» (АО «Алмаз»)"),
+        ("eu-833-iv:136:zao-sparta", "Акционерное Общество «Спарта» (АО «Спарта»)"),
+        (
+            "eu-833-iv:147:electrosignal-jsc",
+            "Акционерное Общество «Электросигнал» (АО «Электросигнал»)",
+        ),
+        (
+            "eu-833-iv:12:argut-ooo",
+            "Общество с Ограниченной Ответственностью «Аргут» (ООО «Аргут»)",
+        ),
+    ],
+)
+def test_a_full_name_with_its_short_name_in_parentheses(entry_id: str, russian: str) -> None:
+    latin, ids = _latin_only("eu_833_annex_iv")
+    assert entry_id in ids
+    v2 = MatcherV2(latin).screen(Query(russian))
+    assert not [h for h in v2 if h.entry.id == entry_id and h.match]
+    hits = [h for h in MatcherV3(latin).screen(Query(russian)) if h.match]
+    assert entry_id in [h.entry.id for h in hits]
+    assert "name_part" in next(h for h in hits if h.entry.id == entry_id).explanations
+
+
+def test_a_name_that_only_sounds_like_another_is_not_decided_over_the_same_name() -> None:
+    # 'Аргут' is 'argut' (the listed Argut OOO), and sounds like Irkut (key LKT): only the
+    # entry whose name it is matches.
+    latin, _ = _latin_only("eu_833_annex_iv")
+    hits = [h.entry.id for h in MatcherV3(latin).screen(Query("Аргут")) if h.match]
+    assert hits == ["eu-833-iv:12:argut-ooo"]

@@ -22,8 +22,10 @@ exactly as by name-v2. name-v1 and name-v2 stay available, unchanged, for replay
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -49,6 +51,28 @@ class _HitV3(_HitV2):
         d = super().to_dict()
         d["algorithm"] = VERSION
         return d
+
+
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+
+
+def _name_parts(name: str) -> list[tuple[str, str]]:
+    """A name written as 'FULL NAME (SHORT NAME)', as registers write Russian, Ukrainian and
+    other official names ('Акционерное общество «Алмаз» (АО «Алмаз»)'): the full name
+    without the parentheses, and each short name of at least four letters, each screened as
+    a name of its own (the two together repeat the same words, which no listed spelling
+    does). A parenthesis without letters of its own ('(1)') is left alone."""
+    if "(" not in name:
+        return []
+    main = " ".join(_PARENTHESES.sub(" ", name).split())
+    out: list[tuple[str, str]] = []
+    if main and main != name and sum(c.isalpha() for c in main) >= 4:
+        out.append((main, f"the name without its parenthesis: {main!r}"))
+    for inner in _PARENTHESES.findall(name):
+        inner = " ".join(inner.split())
+        if sum(c.isalpha() for c in inner) >= 4:
+            out.append((inner, f"the short name in parentheses: {inner!r}"))
+    return out
 
 
 def _sound_script(text: str) -> bool:
@@ -89,10 +113,24 @@ class MatcherV3(MatcherV2):
         if not _sound_script(query.name):
             return hits
         found = {h.entry.id: h for h in hits}
-        for hit in self._sound_hits(query, allowed, cutoff, explain):
+
+        def keep(hit: Hit) -> None:
             prev = found.get(hit.entry.id)
             if prev is None or hit.score > prev.score:
                 found[hit.entry.id] = hit
+
+        for hit in self._sound_hits(query, allowed, cutoff, explain):
+            keep(hit)
+        for part, what in _name_parts(query.name):
+            sub = replace(query, name=part)
+            for hit in super()._screen(sub, allowed, cutoff, limit, explain):
+                if explain:
+                    hit.explanations["name_part"] = {"score": 0.0, "detail": what}
+                keep(_HitV3(hit.entry, hit.score, hit.match, hit.explanations))
+            for hit in self._sound_hits(sub, allowed, cutoff, explain):
+                if explain:
+                    hit.explanations["name_part"] = {"score": 0.0, "detail": what}
+                keep(hit)
         out = sorted(found.values(), key=lambda h: (-h.score, h.entry.id))
         return out[:limit]
 
@@ -103,7 +141,7 @@ class MatcherV3(MatcherV2):
     ) -> tuple[float, list[tuple[str, str, float]]] | None:
         """Each listed word paired with a query word (same word, or same skeleton of at least
         MIN_KEY sounds), no query word left over: (mean spelling similarity of the words
-        paired by sound, pairs)."""
+        paired by sound, or 1.0 when every word is the same; pairs)."""
         etoks = self.n_tokens[ni]
         ekeys = self.n_sound[ni]
         if len(etoks) != len(qtokens):
@@ -129,10 +167,12 @@ class MatcherV3(MatcherV2):
             used.add(best[1])
             pairs.append((qtokens[best[1]], e, best[0]))
             strong = strong or len(ek) >= STRONG_KEY
+        if not strong:
+            return None
         by_sound = [p[2] for p in pairs if p[0] != p[1]]
-        if not strong or not by_sound:
-            return None  # the same words: name-v2's comparison already scored them
-        return sum(by_sound) / len(by_sound), pairs
+        # The same words throughout: name-v2's comparison scores that name; it still ranks
+        # here (spelling 1.0), so that no name that merely sounds alike is decided over it.
+        return (sum(by_sound) / len(by_sound) if by_sound else 1.0), pairs
 
     def _sound_hits(
         self, query: Query, allowed: Sequence[bool] | None, cutoff: float, explain: bool
@@ -173,6 +213,8 @@ class MatcherV3(MatcherV2):
         )
         out: list[Hit] = []
         for rank, (idx, (sim, ni, pairs, qtokens)) in enumerate(ranked):
+            if all(q == e for q, e, _ in pairs):
+                continue  # the same words: name-v2's hit
             if rank == 0 and decided:
                 score = SOUND_MATCH
             elif top - sim < SPELLING_GAP:
