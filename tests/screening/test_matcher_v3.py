@@ -183,3 +183,29 @@ def test_a_name_that_only_sounds_like_another_is_not_decided_over_the_same_name(
     latin, _ = _latin_only("eu_833_annex_iv")
     hits = [h.entry.id for h in MatcherV3(latin).screen(Query("Аргут")) if h.match]
     assert hits == ["eu-833-iv:12:argut-ooo"]
+
+
+@pytest.mark.parametrize(
+    ("entry_id", "russian"),
+    [
+        (
+            "eu-833-iv:115:ship-maintenance-center-zvezdochka",
+            "Акционерное Общество «Центр Судоремонта «Звёздочка» (АО «ЦС «Звёздочка»)",
+        ),
+        (
+            "eu-833-iv:150:etalon-scientific-and-production-associa",
+            "Общество с Ограниченной Ответственностью «Научно-Производственное Объединение "
+            "«Эталон» (ООО «НПО «Эталон»)",
+        ),
+    ],
+)
+def test_russian_organisation_words_are_compared_in_english(entry_id: str, russian: str) -> None:
+    """EU 833/2014 Annex IV lists 'Центр Судоремонта «Звёздочка»' as 'Ship Maintenance Center
+    Zvezdochka': the organisation words translated, the name transliterated."""
+    from chipcontrols.screening.names.cyrillic_words import in_english
+
+    assert in_english("Научно-Производственное Объединение") == "scientific production association"
+    latin, ids = _latin_only("eu_833_annex_iv")
+    assert entry_id in ids
+    hits = [h for h in MatcherV3(latin).screen(Query(russian)) if h.match]
+    assert entry_id in [h.entry.id for h in hits]

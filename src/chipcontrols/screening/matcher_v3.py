@@ -32,6 +32,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chipcontrols.screening.matcher import _ADDRESS_MAX, _COUNTRY_MATCH, POSSIBLE, Hit, Query
 from chipcontrols.screening.matcher_v2 import MatcherV2, _HitV2
+from chipcontrols.screening.names.cyrillic_words import in_english
 from chipcontrols.screening.names.normalise import normalise, scripts_of
 from chipcontrols.screening.names.normalise_v2 import forms
 from chipcontrols.screening.names.sound_keys import sound_key
@@ -72,6 +73,18 @@ def _name_parts(name: str) -> list[tuple[str, str]]:
         inner = " ".join(inner.split())
         if sum(c.isalpha() for c in inner) >= 4:
             out.append((inner, f"the short name in parentheses: {inner!r}"))
+    return out
+
+
+def _variants(name: str) -> list[tuple[str, str]]:
+    """The other forms a name in another script is also screened as: its full and short
+    names, and each of those (and the name itself) with Russian organisation words in
+    English (`names/cyrillic_words.py`)."""
+    out = _name_parts(name)
+    for text, what in [(name, "the name"), *out]:
+        english = in_english(text)
+        if english is not None:
+            out.append((english, f"{what} with its organisation words in English: {english!r}"))
     return out
 
 
@@ -121,7 +134,7 @@ class MatcherV3(MatcherV2):
 
         for hit in self._sound_hits(query, allowed, cutoff, explain):
             keep(hit)
-        for part, what in _name_parts(query.name):
+        for part, what in _variants(query.name):
             sub = replace(query, name=part)
             for hit in super()._screen(sub, allowed, cutoff, limit, explain):
                 if explain:
