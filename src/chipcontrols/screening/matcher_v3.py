@@ -16,8 +16,13 @@ characters: see `_sound_script`), a comparison by consonant skeleton (`names/sou
   closer than the next (`SPELLING_GAP`); otherwise the close candidates are possible hits,
   for review (a name that sounds like several listed names is never decided by guessing).
 
-Everything name-v2 finds is kept with its score; a query in Latin letters is screened
-exactly as by name-v2. name-v1 and name-v2 stay available, unchanged, for replays.
+Such a query is also screened as its other forms (`_variants`): a name written "FULL NAME
+(SHORT NAME)" as each of the two, and a Cyrillic name with its organisation words in English
+(`names/cyrillic_words.py`), as lists print Russian names.
+
+Everything name-v2 finds is kept with its score; a query in Latin letters (or holding
+Chinese characters) is screened exactly as by name-v2. name-v1 and name-v2 stay available,
+unchanged, for replays.
 """
 
 from __future__ import annotations
