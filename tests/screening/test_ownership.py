@@ -165,3 +165,35 @@ def test_ofac_rule_counts_sdn_owners() -> None:
 def test_bad_ownership_input(owners: Any) -> None:
     with pytest.raises(InputError):
         parse_owners(owners, loc="owners")
+
+
+def test_the_ownership_rules_of_the_answer_s_rulebook_apply(tmp_path: Any) -> None:
+    """A replay computes under the record's (archived) rulebook: the ownership rules are that
+    rulebook's, not the bundled ones. Here a copy of the law with the threshold at 60%."""
+    import shutil
+
+    from chipcontrols.rulebook.rulebook import LAW_DIR, load_rulebook_from
+
+    law = tmp_path / "law"
+    shutil.copytree(LAW_DIR, law)
+    path = law / "screening" / "us_ear_affiliates_rule.yaml"
+    text = path.read_text("utf-8")
+    assert text.count("      value: 50\n") >= 1
+    path.write_text(text.replace("      value: 50\n", "      value: 60\n"), "utf-8")
+    other = load_rulebook_from(law)
+    party = parse_parties(
+        [
+            {
+                "name": "Example Foundry Services Co., Ltd.",
+                "country": "CN",
+                "owners": [
+                    {"name": "Semiconductor Manufacturing International Corporation", "percent": 51}
+                ],
+            }
+        ],
+        loc="test",
+    )
+    bundled = ScreeningService().screen(party, as_of=IN_FORCE)
+    edited = ScreeningService(rulebook=other).screen(party, as_of=IN_FORCE)
+    assert _rule(bundled)["status"] == "applies"
+    assert _rule(edited)["status"] != "applies"

@@ -71,20 +71,28 @@ def _plain(obj: Any) -> dict[str, Any]:
 
 
 class _PinnedScreening(ScreeningService):
-    """The screening service with the snapshots a record names as its default set."""
+    """The screening service with what an answer is computed under: the snapshots a record
+    names as its default set (None: the active ones), its rulebook (whose ownership rules
+    apply) and the base service's matcher version."""
 
-    def __init__(self, base: ScreeningService, pinned: list[str]) -> None:
-        super().__init__(store=base.store, repo=base.repo, home=base.home)
+    def __init__(self, base: ScreeningService, pinned: list[str] | None, rulebook: Rulebook):
+        super().__init__(
+            store=base.store,
+            repo=base._repo,  # as set (a store opened on first use stays unopened)
+            home=base.home,
+            algorithm=base.algorithm,
+            rulebook=rulebook,
+        )
         self._pinned = pinned
 
     def snapshots(self, refs: list[str] | None = None) -> list[Any]:
-        if refs:
+        if refs or self._pinned is None:
             return super().snapshots(refs)
         return [self.store.load(ref) for ref in self._pinned]
 
 
-def _pinned(screening: ScreeningService, snapshots: list[str] | None) -> ScreeningService:
-    return screening if snapshots is None else _PinnedScreening(screening, snapshots)
+def _pinned(screening: ScreeningService, pins: Pins) -> ScreeningService:
+    return _PinnedScreening(screening, pins.snapshots, pins.rulebook)
 
 
 def _snapshot_ids(result: Mapping[str, Any]) -> list[str]:
@@ -150,7 +158,9 @@ class Screening(Operation):
 
     def run(self, ctx: Context, payload: dict[str, Any], as_of: dt.date, pins: Pins) -> Outcome:
         parties = parse_parties(payload["parties"], loc="body.parties")
-        result = ctx.screening.screen(parties, as_of=as_of, snapshots=pins.snapshots, save=ctx.save)
+        result = _pinned(ctx.screening, pins).screen(
+            parties, as_of=as_of, snapshots=pins.snapshots, save=ctx.save
+        )
         matched = [r["query"] for r in result["results"] if r["match"]]
         summary = f"{len(parties)} part{'y' if len(parties) == 1 else 'ies'} screened; " + (
             f"matching hits for {', '.join(matched)}" if matched else "no matching hit"
@@ -173,7 +183,7 @@ class Determination(Operation):
             payload["transaction"],
             as_of,
             rulebook=pins.rulebook,
-            parties=PartyChecker(_pinned(ctx.screening, pins.snapshots)),
+            parties=PartyChecker(_pinned(ctx.screening, pins)),
             letters=ctx.letters,
         )
         result = _plain(record)
@@ -318,7 +328,7 @@ def _screen_parties(
     parties = _party_docs(raw) if isinstance(raw, list) else []
     if not parties:
         return None
-    return ctx.screening.screen(
+    return _pinned(ctx.screening, pins).screen(
         parse_parties(parties, loc="transaction.parties"),
         as_of=as_of,
         snapshots=pins.snapshots,

@@ -8,7 +8,7 @@ from typing import Any
 
 from chipcontrols.determination.coverage import procedure_citation
 from chipcontrols.determination.transaction import Party
-from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 from chipcontrols.screening.matcher import POSSIBLE, Query
 from chipcontrols.screening.service import ScreeningService
 
@@ -171,7 +171,8 @@ class PartyChecker:
                         status=rule["status"],
                         owned_percent=rule["owned_percent"],
                         listed_owners=rule["listed_owners"],
-                        citation=version.get("citation") or _affiliates_citation(as_of),
+                        citation=version.get("citation")
+                        or _affiliates_citation(as_of, getattr(self.service, "rulebook", None)),
                         text=version.get("text") or rule["title"],
                         questions=[str(q) for q in rule.get("questions", [])],
                     )
@@ -179,10 +180,10 @@ class PartyChecker:
         return out
 
 
-def _affiliates_citation(as_of: dt.date) -> str:
+def _affiliates_citation(as_of: dt.date, rulebook: Rulebook | None = None) -> str:
     """The affiliates rule's citation where the screening result gives none (law data:
-    `us.ear.procedure.affiliates`, read from the bundled rulebook like the ownership rules)."""
-    return procedure_citation(load_rulebook(), "affiliates", as_of)
+    `us.ear.procedure.affiliates`, read from the rulebook the ownership rules came from)."""
+    return procedure_citation(rulebook or load_rulebook(), "affiliates", as_of)
 
 
 def party_key(party: Party) -> str:

@@ -18,13 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import lru_cache
 from typing import Any
 
 from chipcontrols.errors import InputError, LawError
 from chipcontrols.rulebook.conditions import Compare, Node
 from chipcontrols.rulebook.evaluate import Facts, Status, status_of
-from chipcontrols.rulebook.rulebook import load_rulebook
+from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 
 MAX_OWNERS = 1000
 MAX_DEPTH = 25
@@ -72,12 +71,23 @@ class OwnershipRule:
         return current
 
 
-@lru_cache(maxsize=1)
-def ownership_rules() -> tuple[OwnershipRule, ...]:
-    """The ownership rules of the bundled rulebook (kind `ownership`), each version with the
-    threshold and the aggregation its condition states; a stay ('not_enforced') is a
-    'suspended' version from its first day."""
-    rulebook = load_rulebook()
+_RULES: dict[str, tuple[OwnershipRule, ...]] = {}
+
+
+def ownership_rules(rulebook: Rulebook | None = None) -> tuple[OwnershipRule, ...]:
+    """The ownership rules of a rulebook (default: the bundled one; a replay passes the
+    record's), each version with the threshold and the aggregation its condition states; a
+    stay ('not_enforced') is a 'suspended' version from its first day. Cached per version."""
+    rulebook = rulebook or load_rulebook()
+    found = _RULES.get(rulebook.version)
+    if found is None:
+        if len(_RULES) >= 8:
+            _RULES.clear()
+        found = _RULES[rulebook.version] = _ownership_rules(rulebook)
+    return found
+
+
+def _ownership_rules(rulebook: Rulebook) -> tuple[OwnershipRule, ...]:
     out = []
     for entry in sorted(rulebook.entries.values(), key=lambda e: e.id):
         if OWNERSHIP_KIND not in entry.applies_to:
@@ -308,10 +318,12 @@ def _decide(version: RuleVersion, ev: _Eval) -> Status:
     return status_of(version.condition, Facts({param: share}), lambda *_: Status.UNDETERMINED)
 
 
-def assess_ownership(party_name: str, owners: list[OwnerNode], on: dt.date) -> list[dict[str, Any]]:
-    """For each ownership rule: does it reach the party on date `on`, and why."""
+def assess_ownership(
+    party_name: str, owners: list[OwnerNode], on: dt.date, rulebook: Rulebook | None = None
+) -> list[dict[str, Any]]:
+    """For each ownership rule of `rulebook`: does it reach the party on date `on`, and why."""
     out = []
-    for rule in ownership_rules():
+    for rule in ownership_rules(rulebook):
         version = rule.at(on)
         threshold = version.threshold if version else rule.threshold
         ev = _evaluate(

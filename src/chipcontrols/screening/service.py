@@ -34,6 +34,7 @@ from chipcontrols.screening.names.normalise import MAX_NAME_CHARS, clean_text, n
 from chipcontrols.screening.ownership import OwnerNode, assess_ownership, parse_owners, walk
 
 if TYPE_CHECKING:
+    from chipcontrols.rulebook.rulebook import Rulebook
     from chipcontrols.screening.rescreen import RescreenStore
 
 MAX_PARTIES = 100_000
@@ -153,6 +154,7 @@ class ScreeningService:
         repo: JudgementRepository | None = None,
         home: Path | None = None,
         algorithm: str = DEFAULT,
+        rulebook: Rulebook | None = None,
     ) -> None:
         if algorithm not in MATCHERS:
             raise InputError(
@@ -160,6 +162,7 @@ class ScreeningService:
                 loc="--algorithm",
             )
         self.algorithm = algorithm
+        self.rulebook = rulebook  # whose ownership rules apply (None: the bundled law)
         self.home = home or data_home()
         self.store = store or SnapshotStore(self.home)
         self._repo = repo
@@ -315,7 +318,9 @@ class ScreeningService:
                     if j and j["decision"] == "cleared" and j["applies"]:
                         continue
                     node.listed.setdefault(h.entry.list, (h.entry.id, h.entry.name))
-            result["ownership"] = assess_ownership(party.name, party.owners, day)
+            result["ownership"] = assess_ownership(
+                party.name, party.owners, day, getattr(self, "rulebook", None)
+            )
         return result
 
     def _judgement_for(self, key: str, hit: Hit) -> dict[str, Any] | None:
