@@ -8,7 +8,6 @@ included, and appended to the audit log, all in one database transaction.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import shutil
 import tempfile
@@ -37,6 +36,7 @@ from chipcontrols.app_services.operations import (
     available_operations,
 )
 from chipcontrols.errors import InputError, LawError, NotFoundError
+from chipcontrols.process import settle_long_lived
 from chipcontrols.rulebook.diff import diff_rulebook, entry_history
 from chipcontrols.rulebook.rulebook import (
     LAW_DIR,
@@ -169,7 +169,6 @@ class Services:
         # Answers computed at once in this process: the work is CPU-bound (one interpreter
         # lock), so more threads add only waiting, and database connections.
         self._gate = threading.BoundedSemaphore(CONCURRENT_ANSWERS)
-        self._settled = False
 
     # ------------------------------------------------------------------ set-up
 
@@ -277,17 +276,8 @@ class Services:
                     later.apply(session)
                 row = self._store(session, op, payload, outcome, actor, rulebook, stored)
             self._archived.update(stored)  # committed: no need to look again
-        self._settle()
+        settle_long_lived()
         return row
-
-    def _settle(self) -> None:
-        """After the first answer has loaded the rulebook, the catalog and the list indexes:
-        collect once, then keep those long-lived objects (millions, never garbage) out of
-        every later collection, which would otherwise walk them all again."""
-        if not self._settled:
-            self._settled = True
-            gc.collect()
-            gc.freeze()
 
     def run_in(
         self, session: Session, kind: str, payload: Any, *, as_of: str | dt.date | None, actor: str
@@ -296,7 +286,7 @@ class Services:
         op, payload, date, rulebook = self._prepare(kind, payload, as_of)
         outcome = self._compute(session, op, payload, date, rulebook, actor)
         row = self._store(session, op, payload, outcome, actor, rulebook, None)
-        self._settle()
+        settle_long_lived()
         return records.record_dict(row)
 
     def _prepare(

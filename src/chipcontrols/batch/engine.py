@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import hashlib
 import json
 import logging
@@ -28,6 +27,7 @@ from chipcontrols.app_services.operations import OPERATIONS, Context, Outcome, P
 from chipcontrols.app_services.service import parse_as_of
 from chipcontrols.determination.company_letters import UserLetter
 from chipcontrols.errors import ChipControlsError, InputError
+from chipcontrols.process import settle_long_lived
 from chipcontrols.rulebook.rulebook import Rulebook, load_rulebook
 from chipcontrols.screening.judgements import Judgement, SeenHit, WatchedParty
 from chipcontrols.screening.lists.snapshots import SnapshotStore
@@ -229,7 +229,6 @@ class Engine:
         )
         self.pins = Pins(self.rulebook, snapshots=list(spec.snapshots))
         self.letters = list(spec.letters)
-        self._settled = False
 
     def outcome(
         self,
@@ -263,12 +262,7 @@ class Engine:
                 "error_code": "invalid_input",
                 "error_message": f"this line could not be checked ({type(exc).__name__})",
             }
-        if not self._settled:
-            # The first line has loaded the law and the list indexes: keep those long-lived
-            # objects out of later collections (see Services._settle).
-            self._settled = True
-            gc.collect()
-            gc.freeze()
+        settle_long_lived()  # the first line has loaded the law and the list indexes
         return {
             "status": "ok",
             "payload": payload,
