@@ -209,3 +209,29 @@ def test_russian_organisation_words_are_compared_in_english(entry_id: str, russi
     assert entry_id in ids
     hits = [h for h in MatcherV3(latin).screen(Query(russian)) if h.match]
     assert entry_id in [h.entry.id for h in hits]
+
+
+def test_korean_in_the_spelling_lists_use() -> None:
+    """McCune-Reischauer (BGN/PCGN) spelling and organisation words in English: the UN and US
+    lists print 조선금산무역회사 as 'Korea Kumsan Trading Corporation'."""
+    from chipcontrols.screening.names.korean_words import korean_as_listed, mccune_reischauer
+
+    assert mccune_reischauer("조선") == "chosŏn"  # ICU's rule that drops the vowel, corrected
+    assert mccune_reischauer("대동") == "taedong" and mccune_reischauer("고려") == "koryŏ"
+    assert korean_as_listed("조선금산무역회사").split() == ["korea", "kŭmsan", "trading", "company"]
+    entries = [
+        ListEntry(
+            id="k",
+            list="T",
+            list_name="t",
+            schema="Organization",
+            name="Korea Kumsan Trading Corporation",
+        ),
+        ListEntry(
+            id="b", list="T", list_name="t", schema="Organization", name="Korea Daesong Bank"
+        ),
+    ]
+    assert not [h for h in MatcherV2(entries).screen(Query("조선금산무역회사")) if h.match]
+    hits = [h for h in MatcherV3(entries).screen(Query("조선금산무역회사")) if h.match]
+    assert [h.entry.id for h in hits] == ["k"]
+    assert "McCune-Reischauer" in hits[0].explanations["name_part"]["detail"]

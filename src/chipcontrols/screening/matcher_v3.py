@@ -38,6 +38,7 @@ from rapidfuzz.distance import Levenshtein
 from chipcontrols.screening.matcher import _ADDRESS_MAX, _COUNTRY_MATCH, POSSIBLE, Hit, Query
 from chipcontrols.screening.matcher_v2 import MatcherV2, _HitV2
 from chipcontrols.screening.names.cyrillic_words import in_english
+from chipcontrols.screening.names.korean_words import korean_as_listed
 from chipcontrols.screening.names.normalise import normalise, scripts_of
 from chipcontrols.screening.names.normalise_v2 import forms
 from chipcontrols.screening.names.sound_keys import sound_key
@@ -84,12 +85,18 @@ def _name_parts(name: str) -> list[tuple[str, str]]:
 def _variants(name: str) -> list[tuple[str, str]]:
     """The other forms a name in another script is also screened as: its full and short
     names, and each of those (and the name itself) with Russian organisation words in
-    English (`names/cyrillic_words.py`)."""
+    English (`names/cyrillic_words.py`) and with Korean in the spelling lists use
+    (`names/korean_words.py`)."""
     out = _name_parts(name)
     for text, what in [(name, "the name"), *out]:
         english = in_english(text)
         if english is not None:
             out.append((english, f"{what} with its organisation words in English: {english!r}"))
+        korean = korean_as_listed(text)
+        if korean is not None:
+            out.append(
+                (korean, f"{what} as lists print Korean names (McCune-Reischauer): {korean!r}")
+            )
     return out
 
 
