@@ -105,7 +105,7 @@ def _bgn() -> Any:
 @lru_cache(maxsize=20_000)
 def mccune_reischauer(run: str) -> str:
     """A run of Hangul syllables in the BGN/PCGN (McCune-Reischauer) spelling, as one word."""
-    latin = _bgn().transliterate(unicodedata.normalize("NFD", run))
+    latin: str = _bgn().transliterate(unicodedata.normalize("NFD", run))
     return latin.replace("\u2019", "").replace("'", "")
 
 
