@@ -235,3 +235,29 @@ def test_korean_in_the_spelling_lists_use() -> None:
     hits = [h for h in MatcherV3(entries).screen(Query("조선금산무역회사")) if h.match]
     assert [h.entry.id for h in hits] == ["k"]
     assert "McCune-Reischauer" in hits[0].explanations["name_part"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("dataset", "entry_id", "native"),
+    [
+        # METI's End User List: 'Behineh Trading Co.' beside its Persian name.
+        ("jp_meti_eul", "jp-meti-eul:IR:behineh-trading-co", "بهینه بازرگانی شرکت"),
+        # EU 833/2014 Annex IV: 'Qods Aviation Industries', two Persian names given with '·'.
+        (
+            "eu_833_annex_iv",
+            "eu-833-iv:413:qods-aviation-industries",
+            "شرکت صنایع هوایی قدس · صنایع هوایی قدس",
+        ),
+    ],
+)
+def test_persian_organisation_words_are_compared_in_english(
+    dataset: str, entry_id: str, native: str
+) -> None:
+    from chipcontrols.screening.names.arabic_words import arabic_in_english
+
+    assert arabic_in_english("مصنع صقر للصناعات المتطورة") == "factory صقر industries developed"
+    latin, ids = _latin_only(dataset)
+    assert entry_id in ids
+    assert not [h for h in MatcherV2(latin).screen(Query(native)) if h.match]
+    hits = [h for h in MatcherV3(latin).screen(Query(native)) if h.match]
+    assert entry_id in [h.entry.id for h in hits]

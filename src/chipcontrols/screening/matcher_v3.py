@@ -37,6 +37,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chipcontrols.screening.matcher import _ADDRESS_MAX, _COUNTRY_MATCH, POSSIBLE, Hit, Query
 from chipcontrols.screening.matcher_v2 import MatcherV2, _HitV2
+from chipcontrols.screening.names.arabic_words import arabic_in_english
 from chipcontrols.screening.names.cyrillic_words import in_english
 from chipcontrols.screening.names.korean_words import korean_as_listed
 from chipcontrols.screening.names.normalise import normalise, scripts_of
@@ -69,10 +70,18 @@ def _name_parts(name: str) -> list[tuple[str, str]]:
     without the parentheses, and each short name of at least four letters, each screened as
     a name of its own (the two together repeat the same words, which no listed spelling
     does). A parenthesis without letters of its own ('(1)') is left alone."""
-    if "(" not in name:
-        return []
-    main = " ".join(_PARENTHESES.sub(" ", name).split())
     out: list[tuple[str, str]] = []
+    for sep in (" · ", " / "):  # names given one after the other
+        if sep in name:
+            for alt in name.split(sep):
+                alt = " ".join(alt.split())
+                if sum(c.isalpha() for c in alt) >= 4:
+                    out.append(
+                        (alt, f"one of the names written {sep.strip()!r}-separated: {alt!r}")
+                    )
+    if "(" not in name:
+        return out
+    main = " ".join(_PARENTHESES.sub(" ", name).split())
     if main and main != name and sum(c.isalpha() for c in main) >= 4:
         out.append((main, f"the name without its parenthesis: {main!r}"))
     for inner in _PARENTHESES.findall(name):
@@ -92,6 +101,9 @@ def _variants(name: str) -> list[tuple[str, str]]:
         english = in_english(text)
         if english is not None:
             out.append((english, f"{what} with its organisation words in English: {english!r}"))
+        arabic = arabic_in_english(text)
+        if arabic is not None:
+            out.append((arabic, f"{what} with its organisation words in English: {arabic!r}"))
         korean = korean_as_listed(text)
         if korean is not None:
             out.append(
