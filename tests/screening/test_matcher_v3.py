@@ -261,3 +261,26 @@ def test_persian_organisation_words_are_compared_in_english(
     assert not [h for h in MatcherV2(latin).screen(Query(native)) if h.match]
     hits = [h for h in MatcherV3(latin).screen(Query(native)) if h.match]
     assert entry_id in [h.entry.id for h in hits]
+
+
+def test_chinese_ordinals_are_compared_as_numbers() -> None:
+    """The Entity List prints CETC's numbered institutes as 'China Electronics Technology
+    Group Corporation 55th Research Institute'; in Chinese, 中国电子科技集团公司第五十五研究所,
+    whose pinyin 'diwushiwu' spells no listed word: name-v2 finds nothing."""
+    from chipcontrols.screening.matcher_v3 import han_number
+
+    assert [han_number(t) for t in ("十", "十三", "二十八", "五十五", "一百零一", "七七一")] == [
+        10,
+        13,
+        28,
+        55,
+        101,
+        771,
+    ]
+    assert han_number("研究") is None
+    snap = next(s for s in bundled_snapshots(active_only=True) if s.dataset == "bis_entity_list")
+    query = Query("中国电子科技集团公司第五十五研究所")
+    assert not MatcherV2(snap.entries).screen(query)
+    hits = [h for h in MatcherV3(snap.entries).screen(query) if h.match]
+    assert hits and "55th Research Institute" in hits[0].entry.name
+    assert "ordinals in digits" in hits[0].explanations["name_part"]["detail"]

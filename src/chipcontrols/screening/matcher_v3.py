@@ -20,14 +20,17 @@ Such a query is also screened as its other forms (`_variants`): a name written "
 (SHORT NAME)" as each of the two, and a Cyrillic name with its organisation words in English
 (`names/cyrillic_words.py`), as lists print Russian names.
 
-Everything name-v2 finds is kept with its score; a query in Latin letters (or holding
-Chinese characters) is screened exactly as by name-v2. name-v1 and name-v2 stay available,
-unchanged, for replays.
+A query holding Chinese characters gets no sound keys (see `_sound_script`); its ordinals
+are also read as digits (第十三 as 13th, `_han_variants`), as lists print them.
+
+Everything name-v2 finds is kept with its score; a query in Latin letters is screened
+exactly as by name-v2. name-v1 and name-v2 stay available, unchanged, for replays.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -112,6 +115,49 @@ def _variants(name: str) -> list[tuple[str, str]]:
     return out
 
 
+_HAN_ORDINAL = re.compile("第([零〇一二两三四五六七八九十百千0-9０-９]+)")
+_HAN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_HAN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def han_number(text: str) -> int | None:
+    """A number written in Chinese numerals ('十三' 13, '二十八' 28, '七七一' 771) or in
+    digits; None when it is neither."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isdigit():
+        return int(text)
+    if any(c not in _HAN_DIGITS and c not in _HAN_UNITS for c in text):
+        return None
+    if not any(c in _HAN_UNITS for c in text):  # digit by digit: 七七一
+        return int("".join(str(_HAN_DIGITS[c]) for c in text))
+    total, digit = 0, None
+    for c in text:
+        if c in _HAN_DIGITS:
+            digit = _HAN_DIGITS[c]
+        else:
+            total += (1 if digit is None else digit) * _HAN_UNITS[c]
+            digit = None
+    return total + (digit or 0)
+
+
+def _han_variants(name: str) -> list[tuple[str, str]]:
+    """A Chinese name with its ordinals in digits: lists print 中国电子科技集团公司第十三研究所
+    as 'China Electronics Technology Group Corporation 13th Research Institute', and pinyin
+    spells 第十三 'dishisan', which no listed name does (so the number never counted)."""
+    if "第" not in name:
+        return []
+
+    def digits(m: re.Match[str]) -> str:
+        n = han_number(m.group(1))
+        return m.group(0) if n is None else f" {n}th "
+
+    text = _HAN_ORDINAL.sub(digits, name)
+    if text == name:
+        return []
+    return [(text, f"the name with its ordinals in digits: {' '.join(text.split())!r}")]
+
+
 def _sound_script(text: str) -> bool:
     """Letters of a script other than Latin, and no Chinese characters: those also write
     Chinese names, which pinyin spells in full, so that a Chinese name that merely sounds
@@ -147,8 +193,10 @@ class MatcherV3(MatcherV2):
             _HitV3(h.entry, h.score, h.match, h.explanations)
             for h in super()._screen(query, allowed, cutoff, limit, explain)
         ]
-        if not _sound_script(query.name):
-            return hits
+        sounds = _sound_script(query.name)
+        variants = _variants(query.name) if sounds else _han_variants(query.name)
+        if not sounds and not variants:
+            return hits  # Latin letters, or Chinese characters with no ordinal: name-v2's
         found = {h.entry.id: h for h in hits}
 
         def keep(hit: Hit) -> None:
@@ -156,14 +204,17 @@ class MatcherV3(MatcherV2):
             if prev is None or hit.score > prev.score:
                 found[hit.entry.id] = hit
 
-        for hit in self._sound_hits(query, allowed, cutoff, explain):
-            keep(hit)
-        for part, what in _variants(query.name):
+        if sounds:
+            for hit in self._sound_hits(query, allowed, cutoff, explain):
+                keep(hit)
+        for part, what in variants:
             sub = replace(query, name=part)
             for hit in super()._screen(sub, allowed, cutoff, limit, explain):
                 if explain:
                     hit.explanations["name_part"] = {"score": 0.0, "detail": what}
                 keep(_HitV3(hit.entry, hit.score, hit.match, hit.explanations))
+            if not sounds:
+                continue
             for hit in self._sound_hits(sub, allowed, cutoff, explain):
                 if explain:
                     hit.explanations["name_part"] = {"score": 0.0, "detail": what}
