@@ -12,9 +12,8 @@ from typing import Any
 
 import yaml
 
-from chipcontrols.screening.matcher import Matcher, Query
-from chipcontrols.screening.matcher_v2 import MatcherV2
-from chipcontrols.screening.matcher_v3 import MatcherV3
+from chipcontrols.screening.matcher import Query
+from chipcontrols.screening.matchers import MATCHERS
 from chipcontrols.screening.model import ListEntry
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -68,7 +67,7 @@ def pair_set() -> dict[str, dict[str, list[tuple[bool, bool]]]]:
     out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
     for i, p in enumerate(pairs):
         sc = max(script(p.query), script(p.result), key=lambda s: s != "latin")
-        for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2), ("name-v3", MatcherV3)):
+        for name, cls in MATCHERS.items():
             m = cls([_entry("r", p.result, p.schema)])
             got = any(h.match for h in m.screen(Query(p.query), explain=False))
             out[name][sc].append((p.label, got))
@@ -108,7 +107,7 @@ def bilingual_set() -> dict[str, dict[str, list[tuple[bool, bool]]]]:
     entries, queries = bilingual_cases()
     out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
     decided: dict[str, list[set[str]]] = {}
-    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2), ("name-v3", MatcherV3)):
+    for name, cls in MATCHERS.items():
         m = cls(entries)
         decided[name] = [
             {h.entry.id for h in m.screen(Query(q), explain=False) if h.match} for q, _ in queries
@@ -149,7 +148,7 @@ def wikidata_set(
     entries, queries = wikidata_cases(path)
     out: dict[str, dict[str, list[tuple[bool, bool]]]] = defaultdict(lambda: defaultdict(list))
     decided: dict[str, list[set[str]]] = {}
-    for name, cls in (("name-v1", Matcher), ("name-v2", MatcherV2), ("name-v3", MatcherV3)):
+    for name, cls in MATCHERS.items():
         m = cls(entries)
         decided[name] = [
             {h.entry.id for h in m.screen(Query(q), explain=False) if h.match}

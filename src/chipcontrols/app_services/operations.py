@@ -178,12 +178,13 @@ class Determination(Operation):
         # The parties' screening hits, kept with the record: the review queue reads them.
         # Screened first: the determination's Entity List step then reads the matchers'
         # answers to the same queries instead of matching the names again.
-        screening = _screen_parties(ctx, payload["transaction"], as_of, pins)
+        service = _pinned(ctx.screening, pins)
+        screening = _screen_parties(ctx, payload["transaction"], as_of, pins, service)
         record = determine(
             payload["transaction"],
             as_of,
             rulebook=pins.rulebook,
-            parties=PartyChecker(_pinned(ctx.screening, pins)),
+            parties=PartyChecker(service),
             letters=ctx.letters,
         )
         result = _plain(record)
@@ -322,13 +323,18 @@ def _party_docs(parties: list[Any]) -> list[Any]:
 
 
 def _screen_parties(
-    ctx: Context, txn: Mapping[str, Any], as_of: dt.date, pins: Pins
+    ctx: Context,
+    txn: Mapping[str, Any],
+    as_of: dt.date,
+    pins: Pins,
+    screening: ScreeningService | None = None,
 ) -> dict[str, Any] | None:
+    """The transaction's parties screened by `screening` (default: the context's, pinned)."""
     raw = txn.get("parties") or []
     parties = _party_docs(raw) if isinstance(raw, list) else []
     if not parties:
         return None
-    return _pinned(ctx.screening, pins).screen(
+    return (screening or _pinned(ctx.screening, pins)).screen(
         parse_parties(parties, loc="transaction.parties"),
         as_of=as_of,
         snapshots=pins.snapshots,

@@ -446,22 +446,13 @@ class Matcher:
                 prev = best.get(entry)
                 if prev is None or score > prev[0]:
                     best[entry] = (score, ni, qtokens)
-        qcountry = (query.country or "").upper() or None
-        qaddress = (
-            frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
-            if query.address
-            else frozenset()
-        )
+        place = self._place(query)
         hits: list[Hit] = []
         for idx, (score, ni, qtokens) in best.items():
-            if score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+            placed = self._placed(score, idx, place, cutoff)
+            if placed is None:
                 continue
-            total = score
-            country_adj, country_detail = self._country(qcountry, idx)
-            address_adj, address_detail = self._address(qaddress, idx)
-            total = round(max(0.0, min(1.0, total + country_adj + address_adj)), 6)
-            if total < cutoff:
-                continue
+            total, (country_adj, country_detail), (address_adj, address_detail) = placed
             expl = (
                 self._explain(
                     self.score_name(qnorm, qtokens, ni),
@@ -476,6 +467,29 @@ class Matcher:
             hits.append(Hit(self.entries[idx], total, total >= self.threshold, expl))
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         return hits[:limit]
+
+    @staticmethod
+    def _place(query: Query) -> tuple[str | None, frozenset[str]]:
+        """The query's country and address words, as `_country` and `_address` read them."""
+        qcountry = (query.country or "").upper() or None
+        qaddress = (
+            frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
+            if query.address
+            else frozenset()
+        )
+        return qcountry, qaddress
+
+    def _placed(
+        self, score: float, idx: int, place: tuple[str | None, frozenset[str]], cutoff: float
+    ) -> tuple[float, tuple[float, str], tuple[float, str]] | None:
+        """A name score with the country and address adjustments of entry `idx`: (total,
+        (country adjustment, why), (address adjustment, why)), or None below the cutoff."""
+        if score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+            return None
+        country = self._country(place[0], idx)
+        address = self._address(place[1], idx)
+        total = round(max(0.0, min(1.0, score + country[0] + address[0])), 6)
+        return None if total < cutoff else (total, country, address)
 
     def _country(self, qcountry: str | None, idx: int) -> tuple[float, str]:
         listed = self.entry_countries[idx]

@@ -36,8 +36,6 @@ from rigour.text import metaphone as _metaphone
 
 from chipcontrols.screening import matcher as v1
 from chipcontrols.screening.matcher import (
-    _ADDRESS_MAX,
-    _COUNTRY_MATCH,
     _MIN_BOUND,
     CUTOFF,
     MAX_CANDIDATES,
@@ -51,7 +49,6 @@ from chipcontrols.screening.matcher import (
     entry_names,
 )
 from chipcontrols.screening.model import ListEntry
-from chipcontrols.screening.names.normalise import normalise
 from chipcontrols.screening.names.normalise_v2 import forms, is_patronymic
 
 VERSION = "name-v2"
@@ -529,21 +526,13 @@ class MatcherV2(Matcher):
                     prev = best.get(entry)
                     if prev is None or score > prev[0]:
                         best[entry] = (score, ni, qtokens, fi)
-        qcountry = (query.country or "").upper() or None
-        qaddress = (
-            frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
-            if query.address
-            else frozenset()
-        )
+        place = self._place(query)
         hits: list[Hit] = []
         for idx, (score, ni, qtokens, fi) in best.items():
-            if score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+            placed = self._placed(score, idx, place, cutoff)
+            if placed is None:
                 continue
-            country_adj, country_detail = self._country(qcountry, idx)
-            address_adj, address_detail = self._address(qaddress, idx)
-            total = round(max(0.0, min(1.0, score + country_adj + address_adj)), 6)
-            if total < cutoff:
-                continue
+            total, (country_adj, country_detail), (address_adj, address_detail) = placed
             expl: dict[str, dict[str, Any]] = {}
             if explain:
                 scored = self.score_name(qforms[fi], qtokens, ni)

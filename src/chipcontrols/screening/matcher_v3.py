@@ -38,12 +38,12 @@ from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
-from chipcontrols.screening.matcher import _ADDRESS_MAX, _COUNTRY_MATCH, POSSIBLE, Hit, Query
+from chipcontrols.screening.matcher import POSSIBLE, Hit, Query
 from chipcontrols.screening.matcher_v2 import MatcherV2, _HitV2
 from chipcontrols.screening.names.arabic_words import arabic_in_english
 from chipcontrols.screening.names.cyrillic_words import in_english
 from chipcontrols.screening.names.korean_words import korean_as_listed
-from chipcontrols.screening.names.normalise import normalise, scripts_of
+from chipcontrols.screening.names.normalise import scripts_of
 from chipcontrols.screening.names.normalise_v2 import forms
 from chipcontrols.screening.names.sound_keys import sound_key
 
@@ -293,12 +293,7 @@ class MatcherV3(MatcherV2):
         top = ranked[0][1][0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
         decided = top >= SPELLING_FLOOR and top - second >= SPELLING_GAP
-        qcountry = (query.country or "").upper() or None
-        qaddress = (
-            frozenset(t for t in normalise(query.address).tokens if len(t) > 2)
-            if query.address
-            else frozenset()
-        )
+        place = self._place(query)
         out: list[Hit] = []
         for rank, (idx, (sim, ni, pairs, qtokens)) in enumerate(ranked):
             if all(q == e for q, e, _ in pairs):
@@ -309,13 +304,10 @@ class MatcherV3(MatcherV2):
                 score = SOUND_POSSIBLE  # as close as the best: the review decides
             else:
                 continue
-            if score + _COUNTRY_MATCH + _ADDRESS_MAX < cutoff:
+            placed = self._placed(score, idx, place, cutoff)
+            if placed is None:
                 continue
-            country_adj, country_detail = self._country(qcountry, idx)
-            address_adj, address_detail = self._address(qaddress, idx)
-            total = round(max(0.0, min(1.0, score + country_adj + address_adj)), 6)
-            if total < cutoff:
-                continue
+            total, country, address = placed
             expl: dict[str, dict[str, Any]] = {}
             if explain:
                 expl = self._sound_explain(
@@ -325,8 +317,8 @@ class MatcherV3(MatcherV2):
                     qtokens,
                     sim,
                     score,
-                    (country_adj, country_detail),
-                    (address_adj, address_detail),
+                    country,
+                    address,
                     decided and rank == 0,
                     len(ranked),
                 )

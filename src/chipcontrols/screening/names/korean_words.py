@@ -22,6 +22,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from chipcontrols.screening.names.normalise import split_at_words
+
 WORDS: dict[str, str] = {
     "조선": "korea",
     "코리아": "korea",
@@ -110,24 +112,10 @@ def mccune_reischauer(run: str) -> str:
 
 
 def _run_in_english(run: str) -> str:
-    words: list[str] = []
-    pending = ""
-    i = 0
-    while i < len(run):
-        for word in _ORDERED:
-            if run.startswith(word, i):
-                if pending:
-                    words.append(mccune_reischauer(pending))
-                    pending = ""
-                words.append(WORDS[word])
-                i += len(word)
-                break
-        else:
-            pending += run[i]
-            i += 1
-    if pending:
-        words.append(mccune_reischauer(pending))
-    return " ".join(words)
+    return " ".join(
+        WORDS[piece] if known else mccune_reischauer(piece)
+        for piece, known in split_at_words(run, _ORDERED)
+    )
 
 
 @lru_cache(maxsize=20_000)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,27 +138,39 @@ def _latin_words(text: str, steps: list[str]) -> list[str]:
     return [w for w in _NON_WORD_RE.split(low) if w]
 
 
-def _han_words(run: str, words: list[str], forms: list[str]) -> None:
-    """Split a run of Han characters at glossary words; romanise the rest as one word each."""
+def split_at_words(run: str, vocabulary: Sequence[str]) -> list[tuple[str, bool]]:
+    """A run of unspaced script (Han, Hangul) split at the words of `vocabulary` (longest
+    first: the caller orders it), as (piece, is a vocabulary word); what lies between two
+    known words is one piece."""
+    out: list[tuple[str, bool]] = []
     pending = ""
     i = 0
     while i < len(run):
-        for word in _HAN_VOCAB:
+        for word in vocabulary:
             if run.startswith(word, i):
                 if pending:
-                    _romanise(pending, words)
+                    out.append((pending, False))
                     pending = ""
-                if word in HAN_LEGAL_FORMS:
-                    forms.extend(HAN_LEGAL_FORMS[word])
-                else:
-                    words.extend(HAN_WORDS[word].split())
+                out.append((word, True))
                 i += len(word)
                 break
         else:
             pending += run[i]
             i += 1
     if pending:
-        _romanise(pending, words)
+        out.append((pending, False))
+    return out
+
+
+def _han_words(run: str, words: list[str], forms: list[str]) -> None:
+    """Split a run of Han characters at glossary words; romanise the rest as one word each."""
+    for piece, known in split_at_words(run, _HAN_VOCAB):
+        if not known:
+            _romanise(piece, words)
+        elif piece in HAN_LEGAL_FORMS:
+            forms.extend(HAN_LEGAL_FORMS[piece])
+        else:
+            words.extend(HAN_WORDS[piece].split())
 
 
 def _romanise(han: str, words: list[str]) -> None:
